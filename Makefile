@@ -1,0 +1,74 @@
+# simkit: two commands on a fresh machine
+#   make lab    create .venv, install, open JupyterLab at the start-here notebook
+#   make test   create/refresh .venv and run everything CI runs
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.simkit-installed
+PORT   ?= 8888
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+PYTEST_ARGS ?=
+
+.PHONY: install lab test test-fast notebooks exercises dashboard bench browser backtest lint clean help
+
+help:
+	@echo "make lab        - install and open JupyterLab at notebooks/00-start-here.ipynb"
+	@echo "make test       - install and run every test (unit, doctest, nbval, browser)"
+	@echo "make notebooks  - re-execute every notebook in place (after changing simkit)"
+	@echo "make exercises  - build student and instructor versions of the exercises"
+	@echo "make dashboard  - start the manager dashboard (Voila) on 127.0.0.1"
+	@echo "make bench      - run the benchmarks and write benchmarks/results.md"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium for the real-browser tests (never `playwright install`).
+browser:
+	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian chromium for the browser tests"; \
+	  (apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) || \
+	  echo "warning: could not install chromium; browser tests will be skipped"; \
+	else echo "note: chromium missing and not root; browser tests will be skipped (apt-get install chromium)"; fi
+
+lab: install
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) $(ROOT_FLAG) \
+	  --ServerApp.root_dir=$(CURDIR) notebooks/00-start-here.ipynb
+
+NBVAL := --nbval --nbval-sanitize-with tests/nbval-sanitize.cfg --nbval-cell-timeout=300
+
+# Everything CI runs: unit and property tests, doctests, strict nbval over the notebooks and
+# the exercise solutions, and the real-browser dashboard test.
+test: install browser
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests simkit \
+	  $(wildcard notebooks/*.ipynb) $(wildcard exercises/source/*.ipynb) $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not slow" tests simkit
+
+notebooks: install
+	$(BIN)/python -m simkit.notebooks execute notebooks exercises/source
+
+exercises: install
+	$(BIN)/simkit exercises build
+
+dashboard: install
+	$(BIN)/simkit dashboard
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+backtest: install
+	$(BIN)/python -m tests.backtest regenerate
+
+lint: install
+	$(BIN)/ruff check simkit tests benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache test-artifacts simkit-out

@@ -1,0 +1,184 @@
+"""Accounts, their four stages, and lazily computed health.
+
+An account is one client relationship. It moves through four stages::
+
+    prospect --> customer --> loyal --> former
+        \\            \\<------'  /        |
+         \\            `--------'         |
+          `----(lost deal)---> former    |
+    prospect <------- (win-back) --------'
+
+- **prospect**: not buying yet; converts to customer after a sales cycle, or the deal is lost.
+- **customer**: has a contract; renews, expands, contracts or churns.
+- **loyal**: a customer whose relationship has matured (renewed, healthy). Loyal accounts
+  churn less and buy more; an unhappy one drops back to customer.
+- **former**: no longer buying (churned, defected to a competitor, or a lost deal). ARR is 0.
+  A churned account is occasionally won back and re-enters as a prospect.
+
+Only the moves in :data:`LEGAL_TRANSITIONS` exist; an account is in exactly one stage at a time.
+
+Health (0-100) is never ticked day by day. An account stores its health at the time of its
+last health-changing event; in between, health drifts exponentially towards a resting level
+(the scenario's ``health_floor``), so the health at any later time is one formula:
+
+>>> from math import log
+>>> h = drifted_health(80.0, elapsed=180.0, rest=35.0, rate=log(2) / 180)
+>>> round(h, 6)   # halfway from 80 to 35 after one half-life
+57.5
+"""
+
+from __future__ import annotations
+
+import math
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import simpy
+
+
+class Stage(IntEnum):
+    """The four lifecycle stages, as small integers (fast to store in the event log)."""
+
+    PROSPECT = 0
+    CUSTOMER = 1
+    LOYAL = 2
+    FORMER = 3
+
+    @property
+    def label(self) -> str:
+        """Lower-case name used in DataFrames: ``"prospect"``, ``"customer"``, ..."""
+        return STAGES[self]
+
+
+STAGES: tuple[str, ...] = ("prospect", "customer", "loyal", "former")
+"""Stage names in lifecycle order."""
+
+ACTIVE_STAGES: tuple[str, ...] = ("customer", "loyal")
+"""Stages that hold a contract and pay ARR."""
+
+LEGAL_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("prospect", "customer"),  # deal won
+        ("prospect", "former"),  # deal lost
+        ("customer", "loyal"),  # relationship matured
+        ("customer", "former"),  # churned or defected
+        ("loyal", "customer"),  # an unhappy loyal account drops back
+        ("loyal", "former"),  # churned or defected
+        ("former", "prospect"),  # won back
+    }
+)
+"""Every stage change the model can make, as (before, after) pairs."""
+
+
+def is_legal(before: str, after: str) -> bool:
+    """Whether ``before -> after`` is an allowed stage change.
+
+    >>> is_legal("prospect", "customer"), is_legal("prospect", "loyal")
+    (True, False)
+    """
+    return (before, after) in LEGAL_TRANSITIONS
+
+
+def drifted_health(health: float, elapsed: float, rest: float, rate: float) -> float:
+    """Health after ``elapsed`` days without contact: exponential drift towards ``rest``.
+
+    >>> drifted_health(50.0, 0.0, rest=35.0, rate=0.01)
+    50.0
+    """
+    return rest + (health - rest) * math.exp(-rate * elapsed)
+
+
+def clip_health(health: float) -> float:
+    """Keep health inside [0, 100].
+
+    >>> clip_health(104.2), clip_health(-3.0)
+    (100.0, 0.0)
+    """
+    return 0.0 if health < 0.0 else 100.0 if health > 100.0 else health
+
+
+class Account:
+    """One client account. Strategies read its attributes; only the model changes them.
+
+    Attributes
+    ----------
+    id : position in the model's account list (stable for a given seed).
+    segment : ``"key"``, ``"enterprise"``, ``"mid_market"`` or ``"small"``.
+    stage : a :class:`Stage`.
+    arr : annual recurring revenue now (0 unless customer or loyal).
+    renewals : contracts renewed since the account (last) became a customer.
+    customer_since : simulation day it last became a customer (None for prospects).
+    contract_end : simulation day the current contract ends (None without a contract).
+    open_issues : issues raised and not yet resolved.
+    owner : index of the account manager who owns the relationship.
+    """
+
+    __slots__ = (
+        "id",
+        "segment",
+        "seg",
+        "stage",
+        "arr",
+        "potential_arr",
+        "renewals",
+        "customer_since",
+        "contract_end",
+        "term_days",
+        "open_issues",
+        "owner",
+        "p_renew",
+        "_h",
+        "_t",
+        "_model",
+        "chains",
+        "alert_at",
+        "rescue_busy",
+        "last_touch",
+    )
+
+    def __init__(self, model: object, id: int, segment: str, seg: int, stage: Stage) -> None:
+        self._model = model
+        self.id = id
+        self.segment = segment
+        self.seg = seg
+        self.stage = stage
+        self.arr = 0.0
+        self.potential_arr = 0.0
+        self.renewals = 0
+        self.customer_since: float | None = None
+        self.contract_end: float | None = None
+        self.term_days = 365.0
+        self.open_issues = 0
+        self.owner = 0
+        self.p_renew = 0.0
+        self._h = 50.0
+        self._t = 0.0
+        self.chains = 0
+        self.alert_at: float | None = None
+        self.rescue_busy = False
+        self.last_touch = -math.inf
+
+    @property
+    def health(self) -> float:
+        """Health now (0-100), drifted from the last event to the model's current time."""
+        return self._model.health_of(self)  # type: ignore[attr-defined]
+
+    @property
+    def active(self) -> bool:
+        """True for customers and loyal accounts (they hold a contract and pay ARR)."""
+        return self.stage == Stage.CUSTOMER or self.stage == Stage.LOYAL
+
+    @property
+    def tenure_days(self) -> float:
+        """Days since the account (last) became a customer; 0 for prospects and formers."""
+        if self.customer_since is None or not self.active:
+            return 0.0
+        env: simpy.Environment = self._model.env  # type: ignore[attr-defined]
+        return env.now - self.customer_since
+
+    def __repr__(self) -> str:
+        return (
+            f"<Account {self.id} {self.segment} {self.stage.label} "
+            f"arr={self.arr:,.0f} health={self.health:.0f}>"
+        )

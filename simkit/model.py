@@ -1,0 +1,766 @@
+"""The SimPy model: a book of accounts, a team of account managers, and time.
+
+Picture a support desk with ``team.managers`` chairs (a :class:`simpy.PriorityResource`).
+Every piece of account-manager work -- resolving an issue, a quarterly business review, an
+onboarding call, a rescue call, an upsell pitch -- needs a chair for as long as it takes.
+When all chairs are taken, work waits in a queue ordered by the strategy's priorities; the
+wait shows up as time to resolution, and waiting customers lose health.
+
+Each account carries a few independent random clocks, each driven by its own random tape
+(see :mod:`simkit.streams`): issue arrivals, expansion opportunities, competitor approaches,
+surveys and, when it holds a contract, the renewal date. Nothing is ticked day by day: an
+account's health is stored at its last event and drifted forward by formula when needed
+(:func:`simkit.accounts.drifted_health`), and each clock schedules only its next event.
+Events are plain SimPy timeouts with callbacks (lighter than a process per account).
+
+Run a model with :func:`simulate`:
+
+>>> from simkit.scenario import default_scenario
+>>> res = simulate(default_scenario().update({"horizon_years": 1}), "reactive")
+>>> sorted(res.events["event"].unique())[:3]
+['approach', 'arrival', 'churn']
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from array import array
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import simpy
+
+from simkit.accounts import Account, Stage, clip_health
+from simkit.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, SEGMENTS, Scenario
+from simkit.strategies import Strategy, Touch, get_strategy
+from simkit.streams import Streams, exponential, normal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from simkit.results import Results
+
+EVENTS: tuple[str, ...] = (
+    "init",  # state of every account when measurement starts
+    "arrival",  # a new prospect enters the pipeline
+    "convert",  # prospect -> customer (deal won)
+    "lost",  # prospect -> former (deal lost)
+    "renew",  # contract renewed
+    "promote",  # customer -> loyal
+    "demote",  # loyal -> customer
+    "contract",  # ARR reduced at renewal (downsell)
+    "churn",  # -> former at renewal
+    "defect",  # -> former mid-term, to a competitor
+    "upsell",  # expansion won
+    "upsell_fail",  # pitch declined
+    "opportunity_missed",  # expansion opportunity not pitched (whitespace left)
+    "issue_open",
+    "issue_resolved",
+    "touch",  # proactive work: check-in, QBR, review, rescue (detail says which)
+    "survey",  # NPS answer (value = score 0-10)
+    "approach",  # competitor approach resisted
+    "winback",  # former -> prospect
+)
+"""Event types in the event log. ``value`` holds: survey score, resolution days
+(issue_resolved), renewal probability (renew/churn), defection probability (approach/defect)."""
+
+_E = {name: i for i, name in enumerate(EVENTS)}
+_PROSPECT, _CUSTOMER, _LOYAL, _FORMER = Stage.PROSPECT, Stage.CUSTOMER, Stage.LOYAL, Stage.FORMER
+_NONE = -1  # no stage / no detail
+
+# bits of Account.chains: which random clocks are running
+_ISSUES, _UPSELLS, _COMPETITORS, _SURVEYS, _CHECKINS = 1, 2, 4, 8, 16
+_GOLDEN = 0.6180339887498949  # spreads deterministic phases of regular touches and surveys
+
+
+class EventLog:
+    """Column-wise, compact storage of events (a few dozen bytes per event)."""
+
+    def __init__(self) -> None:
+        self.time = array("d")
+        self.account = array("l")
+        self.event = array("b")
+        self.before = array("b")
+        self.after = array("b")
+        self.arr = array("d")
+        self.arr_change = array("d")
+        self.health = array("d")
+        self.value = array("d")
+        self.hours = array("d")
+        self.detail = array("h")
+        self.details: dict[str, int] = {}
+
+    def detail_code(self, label: str) -> int:
+        """Small integer for a detail label (``"qbr"``, ``"competitor"``, ...)."""
+        code = self.details.get(label)
+        if code is None:
+            code = self.details[label] = len(self.details)
+        return code
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+
+class _Job:
+    """One request for account-manager time, driven by callbacks (no SimPy process)."""
+
+    __slots__ = ("model", "acct", "hours", "kind", "t_request", "t_start", "req", "done", "u")
+
+    def __init__(
+        self,
+        model: Model,
+        acct: Account,
+        hours: float,
+        kind: str,
+        done: Callable[[_Job], None],
+        u: float = 0.0,
+    ) -> None:
+        self.model = model
+        self.acct = acct
+        self.hours = hours
+        self.kind = kind
+        self.done = done
+        self.u = u
+        self.t_request = model.env.now
+        self.t_start = 0.0
+
+    def granted(self, _ev: simpy.Event) -> None:
+        m = self.model
+        self.t_start = m.env.now
+        m.env.timeout(self.hours * m.days_per_hour).callbacks.append(self.finished)
+
+    def finished(self, _ev: simpy.Event) -> None:
+        m = self.model
+        m.managers.release(self.req)
+        self.done(self)
+
+
+class Model:
+    """One replication of one scenario under one strategy.
+
+    Use :func:`simulate` unless you need to step the model yourself.
+    """
+
+    def __init__(self, scenario: Scenario, strategy: Strategy | str, replication: int = 0) -> None:
+        if not isinstance(scenario, Scenario):
+            raise TypeError(f"scenario must be a simkit Scenario, got {type(scenario).__name__}")
+        if replication < 0:
+            raise ValueError(f"replication must be >= 0, got {replication}")
+        self.scenario = sc = scenario
+        self.strategy = copy.deepcopy(get_strategy(strategy))
+        self.replication = replication
+        self.env = env = simpy.Environment()
+        self.managers = simpy.PriorityResource(env, capacity=sc.team.managers)
+        self.days_per_hour = sc.team.days_per_hour
+        b = self.behaviour = sc.behaviour
+        self.rest = b.health_floor
+        self.rate = b.decay_rate
+        self.theory = sc.theory
+        self.segments = [sc.portfolio.segment(s) for s in SEGMENTS]
+        mix = np.array([sc.pipeline.segment_mix.get(s, 0.0) for s in SEGMENTS], float)
+        self._mix_cdf = np.cumsum(mix) / mix.sum() if mix.sum() > 0 else np.ones(4)
+
+        self.t0 = sc.warmup_days if sc.start == "book" else 0.0
+        self.t_end = self.t0 + sc.horizon_days
+        self._months = int(sc.horizon_days / DAYS_PER_MONTH + 1e-9)
+        n_prospects = self._initial_prospect_count()
+        rows, widths = self._tape_sizes(n_prospects)
+        self.streams = st = Streams(sc.seed, replication, rows, widths)
+        self._t_pipeline = st.tape("pipeline")
+        self._t_issues = st.tape("issues")
+        self._t_renewals = st.tape("renewals")
+        self._t_upsells = st.tape("upsells")
+        self._t_competitors = st.tape("competitors")
+        self._t_surveys = st.tape("surveys")
+        self._t_winback = st.tape("winback")
+
+        self.accounts: list[Account] = []
+        self.log = EventLog()
+        self.recording = False
+        # running totals by (stage, segment), for cheap monthly snapshots
+        self._count = [[0] * 4 for _ in range(4)]
+        self._arr = [[0.0] * 4 for _ in range(4)]
+        self._rev = [[0.0] * 4 for _ in range(4)]  # revenue earned since the last snapshot
+        self._rev_t = [[0.0] * 4 for _ in range(4)]  # when each cell's revenue was last accrued
+        self._snapshots: list[tuple] = []
+
+        strat_cls = type(self.strategy)
+        self._alerts_on = strat_cls.health_alert is not Strategy.health_alert or hasattr(
+            self.strategy, "parts"
+        )
+        self._build_start(n_prospects)
+
+    # ------------------------------------------------------------------ public API
+    def run(self) -> Results:
+        """Run to the end of the horizon and return the results."""
+        from simkit.results import Results
+
+        # events at exactly t_end still belong to the horizon (periods are (start, end])
+        self.env.run(until=self.t_end + 1e-7)
+        return Results.from_model(self)
+
+    def health_of(self, a: Account) -> float:
+        """Current health of ``a`` (drifted lazily from its last event)."""
+        return self.rest + (a._h - self.rest) * math.exp(-self.rate * (self.env.now - a._t))
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _log(
+        self,
+        ev: int,
+        a: Account,
+        before: int,
+        after: int,
+        arr_change: float = 0.0,
+        value: float = math.nan,
+        hours: float = 0.0,
+        detail: int = _NONE,
+    ) -> None:
+        if not self.recording:
+            return
+        log = self.log
+        log.time.append(self.env.now)
+        log.account.append(a.id)
+        log.event.append(ev)
+        log.before.append(before)
+        log.after.append(after)
+        log.arr.append(a.arr)
+        log.arr_change.append(arr_change)
+        log.health.append(
+            self.rest + (a._h - self.rest) * math.exp(-self.rate * (self.env.now - a._t))
+        )
+        log.value.append(value)
+        log.hours.append(hours)
+        log.detail.append(detail)
+
+    def _accrue(self, stage: int, seg: int) -> None:
+        """Book the revenue a (stage, segment) cell earned since it was last touched."""
+        now = self.env.now
+        self._rev[stage][seg] += (
+            self._arr[stage][seg] * (now - self._rev_t[stage][seg]) / DAYS_PER_YEAR
+        )
+        self._rev_t[stage][seg] = now
+
+    def _accrue_all(self) -> None:
+        for st in range(4):
+            for sg in range(4):
+                self._accrue(st, sg)
+
+    def _set_arr(self, a: Account, arr: float) -> None:
+        self._accrue(a.stage, a.seg)
+        self._arr[a.stage][a.seg] += arr - a.arr
+        a.arr = arr
+
+    def _set_stage(self, a: Account, stage: Stage) -> None:
+        if a.arr:
+            self._accrue(a.stage, a.seg)
+            self._accrue(stage, a.seg)
+        self._count[a.stage][a.seg] -= 1
+        self._arr[a.stage][a.seg] -= a.arr
+        a.stage = stage
+        self._count[stage][a.seg] += 1
+        self._arr[stage][a.seg] += a.arr
+
+    def _set_health(self, a: Account, h: float) -> None:
+        a._h = clip_health(h)
+        a._t = self.env.now
+        if self._alerts_on:
+            self._arm_alert(a)
+
+    def _touch_gain(self, a: Account, hours: float) -> None:
+        h = self.health_of(a)
+        self._set_health(a, h + self.behaviour.touch_health_gain * math.sqrt(hours) * (1 - h / 100))
+
+    def _at(self, delay: float, fn: Callable[[simpy.Event], None], value: object) -> None:
+        self.env.timeout(delay, value).callbacks.append(fn)
+
+    def _work(
+        self,
+        a: Account,
+        touch_hours: float,
+        priority: int,
+        kind: str,
+        done: Callable[[_Job], None],
+        u: float = 0.0,
+    ) -> None:
+        job = _Job(self, a, touch_hours, kind, done, u)
+        job.req = req = self.managers.request(priority=priority)
+        req.callbacks.append(job.granted)
+
+    # ------------------------------------------------------------------ the starting book
+    def _initial_prospect_count(self) -> int:
+        sc = self.scenario
+        if sc.theory is not None or sc.start == "cohort":
+            return 0
+        return int(
+            round(sc.pipeline.prospects_per_month * sc.pipeline.sales_cycle_days / DAYS_PER_MONTH)
+        )
+
+    def _tape_sizes(self, n_prospects: int) -> tuple[int, dict[str, int]]:
+        """Accounts and numbers per account to draw up front, from expected usage.
+
+        Only speed and memory depend on these sizes, never the numbers drawn.
+        """
+        sc = self.scenario
+        years = (self.t0 + sc.horizon_days) / DAYS_PER_YEAR
+        n0 = sc.portfolio.total_accounts
+        newcomers = 0 if self.theory is not None else sc.pipeline.prospects_per_month * 12 * years
+        rows = int(n0 + n_prospects + 1.2 * newcomers + 16)
+        weight = np.array([s.count for s in self.segments], float) + 1e-9
+
+        def width(per_year: float) -> int:
+            return int(min(64, max(4, math.ceil(per_year * years * 1.2) + 2)))
+
+        def mean_rate(attr: str) -> float:
+            return float(np.average([getattr(s, attr) for s in self.segments], weights=weight))
+
+        widths = {
+            "issues": width(2 * mean_rate("issues_per_year")),
+            "upsells": width(2 * mean_rate("upsells_per_year")),
+            "competitors": width(2 * mean_rate("competitor_approaches_per_year")),
+            "surveys": width(2 * DAYS_PER_YEAR / sc.behaviour.survey_interval_days),
+            "renewals": width(12 / min(s.term_months for s in self.segments)),
+            "pipeline": 4,
+            "winback": 2,
+        }
+        return rows, widths
+
+    def _new_account(self, seg: int, stage: Stage) -> Account:
+        a = Account(self, len(self.accounts), SEGMENTS[seg], seg, stage)
+        a.owner = a.id % self.scenario.team.managers
+        self.accounts.append(a)
+        self._count[stage][seg] += 1
+        return a
+
+    def _build_start(self, n_prospects: int) -> None:
+        sc, b = self.scenario, self.behaviour
+        gen = self.streams.generator("portfolio")
+        cohort = sc.start == "cohort" or sc.theory is not None
+        for seg, spec in enumerate(self.segments):
+            n = spec.count
+            if n == 0:
+                continue
+            arr = spec.arr_median * np.exp(spec.arr_sigma * gen.standard_normal(n))
+            term = spec.term_months * DAYS_PER_MONTH
+            tenure = np.zeros(n) if cohort else gen.exponential(3.0 * DAYS_PER_YEAR, n)
+            health = np.clip(gen.normal(b.initial_health_mean, b.initial_health_sd, n), 1, 99)
+            for i in range(n):
+                a = self._new_account(seg, _CUSTOMER)
+                a.term_days = term
+                self._set_arr(a, float(arr[i]))
+                a.renewals = int(tenure[i] // term)
+                a.customer_since = -float(tenure[i])
+                a.contract_end = term - float(tenure[i] % term)
+                a._h = b.new_customer_health if cohort else float(health[i])
+                if not cohort and a.renewals >= b.loyalty_renewals and a._h >= b.loyalty_health:
+                    self._set_stage(a, _LOYAL)
+        if self.theory is not None:
+            t = self.theory
+            n = len(self.accounts)
+            p = np.full(n, t.r) if t.renewal == "constant" else gen.beta(t.alpha, t.beta, n)
+            for a, pa in zip(self.accounts, p, strict=True):
+                a.p_renew = float(pa)
+        self.strategy.setup(self.accounts)
+        for a in list(self.accounts):
+            self._at(a.contract_end, self._on_renewal, a)
+            if self.theory is None:
+                self._start_clocks(a)
+                if cohort:
+                    self._onboard(a)
+        for u in gen.random(n_prospects):
+            seg = self._pick_segment(float(u))
+            a = self._new_account(seg, _PROSPECT)
+            self._begin_sales_cycle(a, first_draw_potential=True)
+        if self.theory is None and sc.pipeline.prospects_per_month > 0:
+            self._at(self._arrival_gap(), self._on_arrival, None)
+        if self.t0 > 0:
+            self._at(self.t0, self._start_recording, None)
+        else:
+            self._start_recording(None)
+
+    def _start_recording(self, _ev: simpy.Event | None) -> None:
+        self._accrue_all()
+        self.recording = True
+        self._rev = [[0.0] * 4 for _ in range(4)]
+        init = _E["init"]
+        for a in self.accounts:
+            self._log(init, a, _NONE, a.stage)
+        self._snapshot(None)
+
+    def _snapshot(self, _ev: simpy.Event | None) -> None:
+        self._accrue_all()
+        now = self.env.now
+        month = int(round((now - self.t0) / DAYS_PER_MONTH))
+        accts = self.accounts
+        n = len(accts)
+        h0 = np.fromiter((a._h for a in accts), float, n)
+        t0 = np.fromiter((a._t for a in accts), float, n)
+        cell = np.fromiter((a.stage * 4 + a.seg for a in accts), np.int64, n)
+        health = self.rest + (h0 - self.rest) * np.exp(-self.rate * (now - t0))
+        hsum = np.bincount(cell, weights=health, minlength=16)
+        self._snapshots.append(
+            (
+                month,
+                now - self.t0,
+                self._rev,
+                [row[:] for row in self._count],
+                [row[:] for row in self._arr],
+                hsum,
+            )
+        )
+        self._rev = [[0.0] * 4 for _ in range(4)]
+        if month < self._months:
+            self._at(self.t0 + (month + 1) * DAYS_PER_MONTH - now, self._snapshot, None)
+
+    # ------------------------------------------------------------------ clocks
+    def _start_clocks(self, a: Account) -> None:
+        """Start each random clock of an account that has a contract (if not running)."""
+        spec = self.segments[a.seg]
+        chains = a.chains
+        aid = a.id
+        if not chains & _ISSUES and spec.issues_per_year > 0:
+            a.chains |= _ISSUES
+            gap = exponential(self._t_issues.next(aid), DAYS_PER_YEAR / spec.issues_per_year)
+            self._at(gap, self._on_issue, a)
+        if not chains & _UPSELLS and spec.upsells_per_year > 0:
+            a.chains |= _UPSELLS
+            gap = exponential(self._t_upsells.next(aid), DAYS_PER_YEAR / spec.upsells_per_year)
+            self._at(gap, self._on_opportunity, a)
+        if not chains & _COMPETITORS and spec.competitor_approaches_per_year > 0:
+            a.chains |= _COMPETITORS
+            mean = DAYS_PER_YEAR / spec.competitor_approaches_per_year
+            self._at(exponential(self._t_competitors.next(aid), mean), self._on_approach, a)
+        if not chains & _SURVEYS and self.behaviour.survey_response_rate > 0:
+            a.chains |= _SURVEYS
+            phase = (aid * _GOLDEN) % 1.0
+            self._at(phase * self.behaviour.survey_interval_days, self._on_survey, a)
+        self._ensure_check_ins(a)
+
+    def _ensure_check_ins(self, a: Account) -> None:
+        if a.chains & _CHECKINS:
+            return
+        cadence = self.strategy.check_in(a)
+        if cadence is None:
+            return
+        a.chains |= _CHECKINS
+        phase = (a.id * _GOLDEN + 0.5) % 1.0
+        self._at(max(phase * cadence.every_days, 1.0), self._on_check_in, a)
+
+    def _on_issue(self, ev: simpy.Event) -> None:
+        a: Account = ev._value
+        if not (a.stage == _CUSTOMER or a.stage == _LOYAL):
+            a.chains &= ~_ISSUES
+            return
+        spec = self.segments[a.seg]
+        tape = self._t_issues
+        effort = exponential(tape.next(a.id), spec.issue_hours)
+        gap = exponential(tape.next(a.id), DAYS_PER_YEAR / spec.issues_per_year)
+        self._at(gap, self._on_issue, a)
+        a.open_issues += 1
+        self._set_health(a, self.health_of(a) - self.behaviour.issue_health_hit)
+        self._log(_E["issue_open"], a, a.stage, a.stage)
+        self._work(a, effort, self.strategy.issue_priority(a), "issues", self._issue_resolved)
+
+    def _issue_resolved(self, job: _Job) -> None:
+        a = job.acct
+        a.open_issues -= 1
+        b = self.behaviour
+        now = self.env.now
+        if a.stage == _CUSTOMER or a.stage == _LOYAL:
+            wait = job.t_start - job.t_request
+            gain = b.resolution_health_gain - b.wait_health_penalty_per_day * wait
+            self._set_health(a, self.health_of(a) + gain)
+        self._log(
+            _E["issue_resolved"], a, a.stage, a.stage, value=now - job.t_request, hours=job.hours
+        )
+
+    def _on_opportunity(self, ev: simpy.Event) -> None:
+        a: Account = ev._value
+        if not (a.stage == _CUSTOMER or a.stage == _LOYAL):
+            a.chains &= ~_UPSELLS
+            return
+        spec = self.segments[a.seg]
+        tape = self._t_upsells
+        u = tape.next(a.id)
+        self._at(
+            exponential(tape.next(a.id), DAYS_PER_YEAR / spec.upsells_per_year),
+            self._on_opportunity,
+            a,
+        )
+        if self.strategy.pitch_upsell(a):
+            self._work(a, self.behaviour.pitch_hours or 1e-9, 3, "pitches", self._pitched, u)
+        else:
+            self._log(
+                _E["opportunity_missed"],
+                a,
+                a.stage,
+                a.stage,
+                value=a.arr * self.behaviour.upsell_uplift,
+            )
+
+    def _pitched(self, job: _Job) -> None:
+        a, b = job.acct, self.behaviour
+        if not (a.stage == _CUSTOMER or a.stage == _LOYAL):  # left while the pitch waited
+            self._log(
+                _E["touch"],
+                a,
+                a.stage,
+                a.stage,
+                hours=job.hours,
+                detail=self.log.detail_code("pitch"),
+            )
+            return
+        h = self.health_of(a)
+        p = b.upsell_success_at_100 * h / 100 * (b.upsell_loyal_boost if a.stage == _LOYAL else 1)
+        if job.u < min(p, 0.99):
+            gain = a.arr * b.upsell_uplift
+            self._set_arr(a, a.arr + gain)
+            self._set_health(a, h + 2.0)
+            self._log(_E["upsell"], a, a.stage, a.stage, arr_change=gain, value=p, hours=job.hours)
+            self._ensure_check_ins(a)
+        else:
+            if h < b.serve_before_sell_health:
+                self._set_health(a, h - b.pitch_fail_health_hit)
+            self._log(_E["upsell_fail"], a, a.stage, a.stage, value=p, hours=job.hours)
+
+    def _on_approach(self, ev: simpy.Event) -> None:
+        a: Account = ev._value
+        if not (a.stage == _CUSTOMER or a.stage == _LOYAL):
+            a.chains &= ~_COMPETITORS
+            return
+        spec, b = self.segments[a.seg], self.behaviour
+        tape = self._t_competitors
+        u = tape.next(a.id)
+        mean = DAYS_PER_YEAR / spec.competitor_approaches_per_year
+        self._at(exponential(tape.next(a.id), mean), self._on_approach, a)
+        h = self.health_of(a)
+        p = b.competitor_defect_at_0 * (1 - h / 100) ** 2
+        if a.stage == _LOYAL:
+            p *= b.loyal_churn_factor
+        if u < p:
+            self._leave(a, "defect", p)
+        else:
+            self._log(_E["approach"], a, a.stage, a.stage, value=p)
+
+    def _on_survey(self, ev: simpy.Event) -> None:
+        a: Account = ev._value
+        if not (a.stage == _CUSTOMER or a.stage == _LOYAL):
+            a.chains &= ~_SURVEYS
+            return
+        b = self.behaviour
+        tape = self._t_surveys
+        u_respond, u_noise = tape.next(a.id), tape.next(a.id)
+        self._at(b.survey_interval_days, self._on_survey, a)
+        if u_respond < b.survey_response_rate:
+            h = self.health_of(a)
+            mean = b.nps_at_50 + b.nps_per_10_health * (h - 50) / 10
+            score = min(10, max(0, round(normal(u_noise, mean, b.nps_noise_sd))))
+            self._log(_E["survey"], a, a.stage, a.stage, value=float(score))
+
+    def _on_check_in(self, ev: simpy.Event) -> None:
+        a: Account = ev._value
+        cadence = self.strategy.check_in(a) if (a.stage == _CUSTOMER or a.stage == _LOYAL) else None
+        if cadence is None:
+            a.chains &= ~_CHECKINS
+            return
+        self._at(cadence.every_days, self._on_check_in, a)
+        self._do_touch(a, cadence.touch)
+
+    def _do_touch(self, a: Account, touch: Touch) -> None:
+        self._work(a, touch.hours, touch.priority, touch.kind, self._touched)
+
+    def _touched(self, job: _Job) -> None:
+        a = job.acct
+        if job.kind == "rescue":
+            a.rescue_busy = False
+        if a.stage == _CUSTOMER or a.stage == _LOYAL:
+            a.last_touch = self.env.now
+            self._touch_gain(a, job.hours)
+        self._log(
+            _E["touch"], a, a.stage, a.stage, hours=job.hours, detail=self.log.detail_code(job.kind)
+        )
+
+    def _onboard(self, a: Account) -> None:
+        for day, touch in self.strategy.onboarding(a):
+            self._at(day, self._on_review, (a, touch, a.customer_since))
+
+    def _on_review(self, ev: simpy.Event) -> None:
+        a, touch, since = ev._value
+        if a.customer_since == since and (a.stage == _CUSTOMER or a.stage == _LOYAL):
+            self._do_touch(a, touch)
+
+    # ------------------------------------------------------------------ health alerts
+    def _arm_alert(self, a: Account) -> None:
+        if a.rescue_busy or not (a.stage == _CUSTOMER or a.stage == _LOYAL):
+            return
+        alert = self.strategy.health_alert(a)
+        if alert is None:
+            return
+        now = self.env.now
+        h, rest, thr = a._h, self.rest, alert.threshold
+        if h <= thr:
+            delay = 0.0
+        elif rest >= thr:
+            return  # drift alone never reaches the threshold
+        else:
+            delay = math.log((h - rest) / (thr - rest)) / self.rate
+        earliest = max(now + delay, a.last_touch + alert.cooldown_days)
+        if a.alert_at is not None and now <= a.alert_at <= earliest:
+            return  # an earlier check is already booked; it will re-arm
+        delay = earliest - now
+        a.alert_at = now + delay
+        self._at(delay, self._on_alert, a)
+
+    def _on_alert(self, ev: simpy.Event) -> None:
+        a: Account = ev._value
+        if a.alert_at != self.env.now:
+            return  # superseded
+        a.alert_at = None
+        if a.rescue_busy or not (a.stage == _CUSTOMER or a.stage == _LOYAL):
+            return
+        alert = self.strategy.health_alert(a)
+        if alert is None:
+            return
+        if self.health_of(a) > alert.threshold + 1e-6:
+            self._arm_alert(a)
+            return
+        a.rescue_busy = True
+        a.last_touch = self.env.now
+        self._work(a, alert.touch.hours, alert.touch.priority, "rescue", self._touched)
+
+    # ------------------------------------------------------------------ contracts
+    def _renewal_probability(self, a: Account, h: float) -> float:
+        if self.theory is not None:
+            return a.p_renew
+        b = self.behaviour
+        logit = math.log(b.renewal_at_50 / (1 - b.renewal_at_50)) + b.renewal_slope * (h - 50) / 10
+        odds_churn = math.exp(-logit)
+        if a.stage == _LOYAL:
+            odds_churn *= b.loyal_churn_factor
+        if a.renewals == 0:
+            odds_churn *= b.first_term_churn_factor
+        return 1.0 / (1.0 + odds_churn)
+
+    def _on_renewal(self, ev: simpy.Event) -> None:
+        a: Account = ev._value
+        now = self.env.now
+        if a.contract_end != now or not (a.stage == _CUSTOMER or a.stage == _LOYAL):
+            return  # an old contract's date
+        b = self.behaviour
+        h = self.health_of(a)
+        p = self._renewal_probability(a, h)
+        if self._t_renewals.next(a.id) >= p:
+            self._leave(a, "churn", p)
+            return
+        a.renewals += 1
+        a.contract_end = now + a.term_days
+        self._at(a.term_days, self._on_renewal, a)
+        self._log(_E["renew"], a, a.stage, a.stage, value=p)
+        if self.theory is None and h < b.contraction_health and b.contraction_share > 0:
+            cut = a.arr * b.contraction_share
+            self._set_arr(a, a.arr - cut)
+            self._log(_E["contract"], a, a.stage, a.stage, arr_change=-cut)
+        if a.stage == _LOYAL and self.theory is None and h < b.loyal_drop_health:
+            self._move(a, _CUSTOMER, "demote")
+        elif (
+            a.stage == _CUSTOMER
+            and a.renewals >= b.loyalty_renewals
+            and (self.theory is not None or h >= b.loyalty_health)
+        ):
+            self._move(a, _LOYAL, "promote")
+
+    def _move(
+        self, a: Account, stage: Stage, event: str, value: float = math.nan, arr_change: float = 0.0
+    ) -> None:
+        before = a.stage
+        self._set_stage(a, stage)
+        self._log(_E[event], a, before, stage, arr_change=arr_change, value=value)
+        if stage == _CUSTOMER or stage == _LOYAL:
+            self._ensure_check_ins(a)
+
+    def _leave(self, a: Account, event: str, p: float) -> None:
+        lost = a.arr
+        self._set_arr(a, 0.0)
+        a.contract_end = None
+        self._move(a, _FORMER, event, value=p, arr_change=-lost)
+        b = self.behaviour
+        if self.theory is None and b.winback_per_year > 0:
+            mean = DAYS_PER_YEAR / b.winback_per_year
+            self._at(
+                exponential(self._t_winback.next(a.id), mean),
+                self._on_winback,
+                (a, a.customer_since),
+            )
+
+    def _on_winback(self, ev: simpy.Event) -> None:
+        a, since = ev._value
+        if a.stage != _FORMER or a.customer_since != since:
+            return
+        self._move(a, _PROSPECT, "winback")
+        self._begin_sales_cycle(a, first_draw_potential=False)
+
+    # ------------------------------------------------------------------ pipeline
+    def _arrival_gap(self) -> float:
+        return float(
+            self.streams.arrivals.exponential(
+                DAYS_PER_MONTH / self.scenario.pipeline.prospects_per_month
+            )
+        )
+
+    def _pick_segment(self, u: float) -> int:
+        return min(int(np.searchsorted(self._mix_cdf, u, side="right")), 3)
+
+    def _on_arrival(self, _ev: simpy.Event) -> None:
+        seg = self._pick_segment(float(self.streams.arrivals.random()))
+        a = self._new_account(seg, _PROSPECT)
+        self._log(_E["arrival"], a, _NONE, _PROSPECT)
+        self._begin_sales_cycle(a, first_draw_potential=True)
+        self._at(self._arrival_gap(), self._on_arrival, None)
+
+    def _begin_sales_cycle(self, a: Account, first_draw_potential: bool) -> None:
+        spec = self.segments[a.seg]
+        tape = self._t_pipeline
+        u_size, u_cycle = tape.next(a.id), tape.next(a.id)
+        if first_draw_potential or a.potential_arr <= 0:
+            a.potential_arr = spec.arr_median * math.exp(spec.arr_sigma * normal(u_size))
+        cycle = exponential(u_cycle, self.scenario.pipeline.sales_cycle_days)
+        self._at(cycle, self._on_decision, a)
+
+    def _on_decision(self, ev: simpy.Event) -> None:
+        a: Account = ev._value
+        if a.stage != _PROSPECT:
+            return
+        if self._t_pipeline.next(a.id) >= self.scenario.pipeline.conversion:
+            self._move(a, _FORMER, "lost")
+            return
+        now = self.env.now
+        spec = self.segments[a.seg]
+        a.term_days = spec.term_months * DAYS_PER_MONTH
+        a.renewals = 0
+        a.customer_since = now
+        a.contract_end = now + a.term_days
+        a._h, a._t = self.behaviour.new_customer_health, now
+        a.alert_at = None
+        self._set_stage(a, _CUSTOMER)
+        self._set_arr(a, a.potential_arr)
+        self._log(_E["convert"], a, _PROSPECT, _CUSTOMER, arr_change=a.arr)
+        self._at(a.term_days, self._on_renewal, a)
+        self._start_clocks(a)
+        self._onboard(a)
+        if self._alerts_on:
+            self._arm_alert(a)
+
+
+def simulate(
+    scenario: Scenario, strategy: Strategy | str = "reactive", replication: int = 0
+) -> Results:
+    """Run one replication of ``scenario`` under ``strategy`` and return its results.
+
+    Same scenario, strategy and replication give identical results in any process.
+
+    >>> from simkit.scenario import default_scenario
+    >>> a = simulate(default_scenario().update({"horizon_years": 1}), "proactive")
+    >>> b = simulate(default_scenario().update({"horizon_years": 1}), "proactive")
+    >>> a.events.equals(b.events)
+    True
+    """
+    return Model(scenario, strategy, replication).run()

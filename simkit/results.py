@@ -1,0 +1,199 @@
+"""Results of one run as tidy pandas DataFrames.
+
+A run is (scenario, strategy, replication) -> :class:`Results`:
+
+``events``
+    one row per thing that happened, in time order: ``time`` (days since measurement
+    started), ``account``, ``segment``, ``event`` (see :data:`simkit.model.EVENTS`),
+    ``stage_before`` / ``stage_after``, ``arr`` (after the event), ``arr_change``, ``health``
+    (after the event), ``value`` (event-specific: NPS score, days to resolution, renewal
+    probability...), ``hours`` (account-manager hours spent), ``detail`` (touch kind,...).
+    Every account has an ``init`` row at time 0 (or an ``arrival`` row when it appears), so the
+    log alone tells every account's stage and ARR at any time.
+``snapshots``
+    month-end counts, ARR and mean health by stage and segment, and the revenue each
+    (stage, segment) cell earned in the month that ends there (0 at month 0).
+``accounts``
+    every account's state at the end of the horizon.
+
+>>> from simkit.scenario import default_scenario
+>>> from simkit.model import simulate
+>>> res = simulate(default_scenario().update({"horizon_years": 1}), "reactive")
+>>> list(res.snapshots.columns)
+['month', 'time', 'stage', 'segment', 'accounts', 'arr', 'mean_health', 'revenue']
+>>> int(res.snapshots.query("month == 0")["accounts"].sum()) == len(res.accounts) - int(
+...     (res.events["event"] == "arrival").sum())
+True
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from simkit.accounts import STAGES
+from simkit.scenario import SEGMENTS, Scenario, atomic_write_bytes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from simkit.model import Model
+
+STAGE_DTYPE = pd.CategoricalDtype(list(STAGES), ordered=True)
+SEGMENT_DTYPE = pd.CategoricalDtype(list(SEGMENTS), ordered=True)
+
+
+@dataclass
+class Results:
+    """Everything one run produced. Build with :func:`simkit.model.simulate`."""
+
+    scenario: Scenario
+    strategy: str
+    replication: int
+    events: pd.DataFrame
+    snapshots: pd.DataFrame
+    accounts: pd.DataFrame
+    _summary: pd.Series | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_model(cls, model: Model) -> Results:
+        """Collect a finished model's logs into DataFrames."""
+        from simkit.model import EVENTS
+
+        log = model.log
+        seg_codes = np.fromiter((a.seg for a in model.accounts), np.int8, len(model.accounts))
+        account = np.asarray(log.account, dtype=np.int64)
+        details = sorted(log.details, key=log.details.__getitem__)
+        events = pd.DataFrame(
+            {
+                "time": np.asarray(log.time, dtype=float) - model.t0,
+                "account": account,
+                "segment": pd.Categorical.from_codes(seg_codes[account], dtype=SEGMENT_DTYPE),
+                "event": pd.Categorical.from_codes(np.asarray(log.event, np.int8), list(EVENTS)),
+                "stage_before": pd.Categorical.from_codes(
+                    np.asarray(log.before, np.int8), dtype=STAGE_DTYPE
+                ),
+                "stage_after": pd.Categorical.from_codes(
+                    np.asarray(log.after, np.int8), dtype=STAGE_DTYPE
+                ),
+                "arr": np.asarray(log.arr, dtype=float),
+                "arr_change": np.asarray(log.arr_change, dtype=float),
+                "health": np.asarray(log.health, dtype=float),
+                "value": np.asarray(log.value, dtype=float),
+                "hours": np.asarray(log.hours, dtype=float),
+                "detail": pd.Categorical.from_codes(np.asarray(log.detail, np.int16), details),
+            }
+        )
+        return cls(
+            scenario=model.scenario,
+            strategy=model.strategy.name,
+            replication=model.replication,
+            events=events,
+            snapshots=_snapshots_frame(model),
+            accounts=_accounts_frame(model),
+        )
+
+    # ------------------------------------------------------------------ metrics
+    def metrics(self, by: list[str] | str | None = None, period: str = "Y") -> pd.DataFrame:
+        """Metrics per period (``"M"``, ``"Q"``, ``"Y"`` or ``"all"``), see
+        :func:`simkit.summary.summarize`."""
+        from simkit.summary import summarize
+
+        return summarize(self, by=by, period=period)
+
+    def summary(self) -> pd.Series:
+        """Headline figures of the run (see :func:`simkit.summary.run_summary`)."""
+        if self._summary is None:
+            from simkit.summary import run_summary
+
+            self._summary = run_summary(self)
+        return self._summary
+
+    def story(self, account: int) -> pd.DataFrame:
+        """One account's events in order: its story from the event log."""
+        if account not in set(self.accounts["account"]):
+            raise ValueError(f"no account {account}; ids run from 0 to {len(self.accounts) - 1}")
+        return self.events[self.events["account"] == account].reset_index(drop=True)
+
+    # ------------------------------------------------------------------ export
+    def tagged(self, frame: str) -> pd.DataFrame:
+        """A frame (``"events"``, ``"snapshots"``, ``"accounts"``) with strategy and replication
+        columns in front, ready to concatenate with other runs."""
+        df = getattr(self, frame)
+        out = df.copy()
+        out.insert(0, "replication", self.replication)
+        out.insert(0, "strategy", self.strategy)
+        return out
+
+    def to_files(self, folder: str | os.PathLike[str], fmt: str = "csv") -> list[Path]:
+        """Write events, snapshots and accounts as CSV or Parquet files (atomically)."""
+        folder = Path(folder)
+        written = []
+        for name in ("events", "snapshots", "accounts"):
+            path = folder / f"{name}.{'csv' if fmt == 'csv' else 'parquet'}"
+            write_frame(getattr(self, name), path)
+            written.append(path)
+        return written
+
+
+def write_frame(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a DataFrame as CSV or Parquet (by suffix) through a temp file and a rename."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        data = df.to_csv(index=False).encode("utf-8")
+    elif suffix in (".parquet", ".pq"):
+        import io
+
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        data = buf.getvalue()
+    else:
+        raise ValueError(f"{path}: write .csv or .parquet files")
+    atomic_write_bytes(path, data)
+    return path
+
+
+def _snapshots_frame(model: Model) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    for month, time, revenue, counts, arrs, hsum in model._snapshots:
+        for st, stage in enumerate(STAGES):
+            for sg, segment in enumerate(SEGMENTS):
+                n = counts[st][sg]
+                rows.append(
+                    {
+                        "month": month,
+                        "time": time,
+                        "stage": stage,
+                        "segment": segment,
+                        "accounts": n,
+                        "arr": max(arrs[st][sg], 0.0) if n else 0.0,
+                        "mean_health": hsum[st * 4 + sg] / n if n else np.nan,
+                        "revenue": revenue[st][sg],
+                    }
+                )
+    df = pd.DataFrame(rows)
+    df["stage"] = df["stage"].astype(STAGE_DTYPE)
+    df["segment"] = df["segment"].astype(SEGMENT_DTYPE)
+    return df
+
+
+def _accounts_frame(model: Model) -> pd.DataFrame:
+    accts = model.accounts
+    return pd.DataFrame(
+        {
+            "account": [a.id for a in accts],
+            "segment": pd.Categorical([a.segment for a in accts], dtype=SEGMENT_DTYPE),
+            "stage": pd.Categorical([STAGES[a.stage] for a in accts], dtype=STAGE_DTYPE),
+            "arr": [a.arr for a in accts],
+            "health": [model.health_of(a) for a in accts],
+            "renewals": [a.renewals for a in accts],
+            "customer_since": [
+                np.nan if a.customer_since is None else a.customer_since - model.t0 for a in accts
+            ],
+            "owner": [a.owner for a in accts],
+        }
+    )

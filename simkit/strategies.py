@@ -1,0 +1,328 @@
+"""Account-management strategies: how a team spends its limited hours.
+
+A strategy answers five questions, each a method you can override:
+
+=====================  ======================================================  ===========
+method                 question                                                default
+=====================  ======================================================  ===========
+``check_in``           which accounts get a regular touch, how often, how long  none
+``onboarding``         which reviews follow a newly won contract               none
+``health_alert``       below which health do we step in, and with what         never
+``issue_priority``     whose issues are handled first (lower = sooner)         all equal
+``pitch_upsell``       do we pitch when an expansion opportunity shows up      health >= 50
+=====================  ======================================================  ===========
+
+Every touch, review, rescue and pitch takes account-manager hours from the same team that
+resolves issues, so a strategy that touches everyone may leave issues waiting.
+The base class *is* the reactive baseline: answer issues and renewals, nothing more.
+
+Writing your own strategy takes a few lines:
+
+>>> class TopTwentyCare(Strategy):
+...     name = "top-20 care"
+...     def check_in(self, account):
+...         if account.segment in ("key", "enterprise"):
+...             return Cadence(every_days=45, touch=Touch("care call", hours=1.5))
+...         return None
+>>> TopTwentyCare()
+<Strategy 'top-20 care'>
+
+Strategies combine with ``+``: ``CustomerSuccess() + ProactiveCheckIns()`` onboards new
+customers *and* checks in with everyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from simkit.accounts import Account, Stage
+
+
+@dataclass(frozen=True)
+class Touch:
+    """One piece of proactive account-manager work.
+
+    ``kind`` labels it in the event log (``"qbr"``, ``"check_in"``, ``"onboarding_30"``...);
+    ``hours`` is the manager time it takes; ``priority`` orders it in the managers' queue
+    (lower goes first; issues default to 1).
+    """
+
+    kind: str
+    hours: float
+    priority: int = 2
+
+    def __post_init__(self) -> None:
+        if not self.hours > 0:
+            raise ValueError(f"Touch.hours must be > 0, got {self.hours!r}")
+        if not self.kind:
+            raise ValueError("Touch.kind must be a non-empty label")
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """A touch repeated every ``every_days`` days while the account holds a contract."""
+
+    every_days: float
+    touch: Touch
+
+    def __post_init__(self) -> None:
+        if not self.every_days >= 1:
+            raise ValueError(f"Cadence.every_days must be >= 1, got {self.every_days!r}")
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Step in with ``touch`` when health falls to ``threshold`` (at most every ``cooldown_days``)."""
+
+    threshold: float
+    touch: Touch
+    cooldown_days: float = 30.0
+
+
+class Strategy:
+    """The reactive baseline, and the interface every strategy implements.
+
+    Parameters
+    ----------
+    pitch_health : pitch an expansion opportunity only when the account's health is at least
+        this; ``None`` never pitches ("farming" an account instead of growing it), 0 always
+        pitches ("selling before serving").
+    """
+
+    name: str = "reactive"
+
+    def __init__(self, pitch_health: float | None = 50.0) -> None:
+        self.pitch_health = pitch_health
+
+    def setup(self, accounts: Sequence[Account]) -> None:
+        """Called once with the starting book, before time starts (e.g. to rank accounts)."""
+
+    def check_in(self, account: Account) -> Cadence | None:
+        """The regular touch for an account with a contract, or None for no regular touch."""
+        return None
+
+    def onboarding(self, account: Account) -> Sequence[tuple[float, Touch]]:
+        """Reviews to hold ``days`` after a contract is won, as (days, touch) pairs."""
+        return ()
+
+    def health_alert(self, account: Account) -> Alert | None:
+        """When and how to step in as health falls; None never steps in."""
+        return None
+
+    def issue_priority(self, account: Account) -> int:
+        """Queue priority of the account's issues (lower is served sooner)."""
+        return 1
+
+    def pitch_upsell(self, account: Account) -> bool:
+        """Whether to pitch when an expansion opportunity appears at this account."""
+        return self.pitch_health is not None and account.health >= self.pitch_health
+
+    def __add__(self, other: Strategy) -> Combined:
+        return Combined(self, other)
+
+    def __repr__(self) -> str:
+        return f"<Strategy {self.name!r}>"
+
+
+class Reactive(Strategy):
+    """Answer issues and renewals; no proactive contact. The baseline the articles warn about."""
+
+    name = "reactive"
+
+
+class KeyAccountFocus(Strategy):
+    """Key-account management: the most valuable accounts get frequent reviews and go first.
+
+    Accounts in the ``key`` segment, and any account whose starting ARR is in the top
+    ``top_share`` of the book, get an account review every ``review_days`` days and their
+    issues jump the queue. Everyone else gets nothing proactive, and their issues wait
+    behind the key accounts' work -- the long tail is neglected, which is the risk.
+    """
+
+    name = "key_account_focus"
+
+    def __init__(
+        self,
+        top_share: float = 0.1,
+        review_days: float = 30.0,
+        review_hours: float = 2.5,
+        pitch_health: float | None = 50.0,
+    ) -> None:
+        super().__init__(pitch_health)
+        if not 0 <= top_share <= 1:
+            raise ValueError(f"top_share must be between 0 and 1, got {top_share!r}")
+        self.top_share = top_share
+        self.review = Cadence(review_days, Touch("account_review", review_hours, priority=1))
+        self.arr_cutoff = float("inf")
+
+    def setup(self, accounts: Sequence[Account]) -> None:
+        arrs = np.array([a.arr for a in accounts if a.active] or [0.0])
+        self.arr_cutoff = float(np.quantile(arrs, 1 - self.top_share)) if self.top_share else np.inf
+
+    def is_key(self, account: Account) -> bool:
+        """Key segment, or ARR at or above the top-share cut-off of the starting book."""
+        return account.segment == "key" or account.arr >= self.arr_cutoff
+
+    def check_in(self, account: Account) -> Cadence | None:
+        return self.review if self.is_key(account) else None
+
+    def issue_priority(self, account: Account) -> int:
+        return 0 if self.is_key(account) else 2
+
+    def pitch_upsell(self, account: Account) -> bool:
+        if self.is_key(account):
+            return self.pitch_health is not None and account.health >= self.pitch_health - 10
+        return super().pitch_upsell(account)
+
+
+class CustomerSuccess(Strategy):
+    """Customer success: structured onboarding and rescue when health falls.
+
+    Every newly won contract gets reviews at day 30 and day 90 ("the first 90 days make or
+    break"); any account whose health falls to ``threshold`` gets a rescue call.
+    """
+
+    name = "customer_success"
+
+    def __init__(
+        self,
+        threshold: float = 50.0,
+        review_days: Sequence[float] = (30.0, 90.0),
+        review_hours: float = 2.0,
+        rescue_hours: float = 2.0,
+        pitch_health: float | None = 50.0,
+    ) -> None:
+        super().__init__(pitch_health)
+        self.reviews = tuple(
+            (float(d), Touch(f"onboarding_{d:g}", review_hours)) for d in review_days
+        )
+        self.alert = Alert(threshold, Touch("rescue", rescue_hours, priority=1))
+
+    def onboarding(self, account: Account) -> Sequence[tuple[float, Touch]]:
+        return self.reviews
+
+    def health_alert(self, account: Account) -> Alert | None:
+        return self.alert
+
+
+class ProactiveCheckIns(Strategy):
+    """A regular cadence for every account: QBRs for large accounts, light check-ins for small.
+
+    Key and enterprise accounts get a quarterly business review (``qbr_hours``), mid-market
+    accounts a quarterly check-in (``check_in_hours``), small accounts a half-yearly one
+    (``light_hours``). Catching problems early is the point.
+    """
+
+    name = "proactive_check_ins"
+
+    def __init__(
+        self,
+        qbr_hours: float = 3.0,
+        check_in_hours: float = 1.0,
+        light_hours: float = 0.5,
+        pitch_health: float | None = 50.0,
+    ) -> None:
+        super().__init__(pitch_health)
+        qbr = Cadence(91.0, Touch("qbr", qbr_hours))
+        self.by_segment = {
+            "key": qbr,
+            "enterprise": qbr,
+            "mid_market": Cadence(91.0, Touch("check_in", check_in_hours)),
+            "small": Cadence(182.0, Touch("light_check_in", light_hours)),
+        }
+
+    def check_in(self, account: Account) -> Cadence | None:
+        return self.by_segment[account.segment]
+
+
+class Combined(Strategy):
+    """Several strategies at once: the most frequent cadence, every onboarding review, the
+    highest alert threshold, the most urgent issue priority, and a pitch when any would."""
+
+    def __init__(self, *parts: Strategy) -> None:
+        super().__init__(None)
+        flat: list[Strategy] = []
+        for part in parts:
+            if not isinstance(part, Strategy):
+                raise TypeError(f"can only combine strategies, got {type(part).__name__}")
+            flat.extend(part.parts if isinstance(part, Combined) else [part])
+        if not flat:
+            raise ValueError("Combined needs at least one strategy")
+        self.parts = tuple(flat)
+        self.name = "+".join(p.name for p in self.parts)
+
+    def setup(self, accounts: Sequence[Account]) -> None:
+        for p in self.parts:
+            p.setup(accounts)
+
+    def check_in(self, account: Account) -> Cadence | None:
+        found = [c for p in self.parts if (c := p.check_in(account)) is not None]
+        return min(found, key=lambda c: c.every_days) if found else None
+
+    def onboarding(self, account: Account) -> Sequence[tuple[float, Touch]]:
+        merged: dict[float, Touch] = {}
+        for p in self.parts:
+            for day, touch in p.onboarding(account):
+                if day not in merged or touch.hours > merged[day].hours:
+                    merged[day] = touch
+        return tuple(sorted(merged.items()))
+
+    def health_alert(self, account: Account) -> Alert | None:
+        found = [a for p in self.parts if (a := p.health_alert(account)) is not None]
+        return max(found, key=lambda a: a.threshold) if found else None
+
+    def issue_priority(self, account: Account) -> int:
+        return min(p.issue_priority(account) for p in self.parts)
+
+    def pitch_upsell(self, account: Account) -> bool:
+        return any(p.pitch_upsell(account) for p in self.parts)
+
+
+BUILT_IN: dict[str, type[Strategy]] = {
+    "reactive": Reactive,
+    "key_account_focus": KeyAccountFocus,
+    "customer_success": CustomerSuccess,
+    "proactive_check_ins": ProactiveCheckIns,
+}
+"""Built-in strategies by name (``+`` joins names: ``"customer_success+proactive_check_ins"``)."""
+
+ALIASES = {
+    "kam": "key_account_focus",
+    "key_account": "key_account_focus",
+    "cs": "customer_success",
+    "proactive": "proactive_check_ins",
+}
+
+
+def get_strategy(spec: str | Strategy) -> Strategy:
+    """A strategy from its name (or ``a+b`` for a combination); strategies pass through.
+
+    >>> get_strategy("reactive")
+    <Strategy 'reactive'>
+    >>> get_strategy("cs+proactive").name
+    'customer_success+proactive_check_ins'
+    >>> get_strategy("magic")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown strategy 'magic'; choose from reactive, key_account_focus, customer_success, proactive_check_ins (or join them with +)
+    """
+    if isinstance(spec, Strategy):
+        return spec
+    names = [n.strip().lower().replace("-", "_").replace(" ", "_") for n in str(spec).split("+")]
+    built = []
+    for n in names:
+        n = ALIASES.get(n, n)
+        if n not in BUILT_IN:
+            raise ValueError(
+                f"unknown strategy {n!r}; choose from {', '.join(BUILT_IN)} (or join them with +)"
+            )
+        built.append(BUILT_IN[n]())
+    return built[0] if len(built) == 1 else Combined(*built)
+
+
+def is_active_stage(stage: Stage) -> bool:
+    """True for stages that hold a contract."""
+    return stage == Stage.CUSTOMER or stage == Stage.LOYAL
