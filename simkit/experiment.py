@@ -58,9 +58,9 @@ def confidence_interval(
     return mean, mean - half, mean + half
 
 
-def _run(task: tuple[Scenario, Strategy, int, bool]) -> tuple[str, int, pd.Series, Results | None]:
-    scenario, strategy, rep, keep = task
-    res = simulate(scenario, strategy, rep)
+def _run(task: tuple) -> tuple[str, int, pd.Series, Results | None]:
+    scenario, strategy, rep, keep, *book = task
+    res = simulate(scenario, strategy, rep, book[0] if book else None)
     return res.strategy, rep, res.summary(), res if keep else None
 
 
@@ -242,6 +242,7 @@ def compare(
     jobs: int | None = None,
     keep: bool = False,
     progress: bool = False,
+    book: pd.DataFrame | None = None,
 ) -> Comparison:
     """Run each strategy over the same ``replications`` (common random numbers).
 
@@ -253,6 +254,8 @@ def compare(
     jobs : processes (None: all cores when the work is big enough, else 1).
     keep : keep every run's full results (events, snapshots) as well as its summary.
     progress : show a progress bar.
+    book : an imported starting book (see :func:`simkit.portfolio.read_csv`) instead of the
+        one sampled from the scenario.
     """
     if not isinstance(replications, int | np.integer) or replications < 1:
         raise ValueError(f"replications must be a whole number >= 1, got {replications!r}")
@@ -262,7 +265,7 @@ def compare(
     names = [s.name for s in strats]
     if len(set(names)) != len(names):
         raise ValueError(f"strategy names must be distinct, got {names}")
-    tasks = [(scenario, s, rep, keep) for s in strats for rep in range(replications)]
+    tasks = [(scenario, s, rep, keep, book) for s in strats for rep in range(replications)]
     done = run_many(tasks, jobs=jobs, progress=progress, desc="compare")
     runs = pd.DataFrame(
         [{"strategy": n, "replication": r, **summ.to_dict()} for n, r, summ, _ in done]

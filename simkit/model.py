@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import simpy
 
 from simkit.accounts import Account, Stage, clip_health
@@ -141,7 +142,13 @@ class Model:
     Use :func:`simulate` unless you need to step the model yourself.
     """
 
-    def __init__(self, scenario: Scenario, strategy: Strategy | str, replication: int = 0) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        strategy: Strategy | str,
+        replication: int = 0,
+        book: pd.DataFrame | None = None,
+    ) -> None:
         if not isinstance(scenario, Scenario):
             raise TypeError(f"scenario must be a simkit Scenario, got {type(scenario).__name__}")
         if replication < 0:
@@ -163,6 +170,7 @@ class Model:
         self.t0 = sc.warmup_days if sc.start == "book" else 0.0
         self.t_end = self.t0 + sc.horizon_days
         self._months = int(sc.horizon_days / DAYS_PER_MONTH + 1e-9)
+        self.book = None if book is None else _check_book(book)
         n_prospects = self._initial_prospect_count()
         rows, widths = self._tape_sizes(n_prospects)
         self.streams = st = Streams(sc.seed, replication, rows, widths)
@@ -289,7 +297,7 @@ class Model:
     # ------------------------------------------------------------------ the starting book
     def _initial_prospect_count(self) -> int:
         sc = self.scenario
-        if sc.theory is not None or sc.start == "cohort":
+        if sc.theory is not None or sc.start == "cohort" or self.book is not None:
             return 0
         return int(
             round(sc.pipeline.prospects_per_month * sc.pipeline.sales_cycle_days / DAYS_PER_MONTH)
@@ -302,7 +310,7 @@ class Model:
         """
         sc = self.scenario
         years = (self.t0 + sc.horizon_days) / DAYS_PER_YEAR
-        n0 = sc.portfolio.total_accounts
+        n0 = sc.portfolio.total_accounts if self.book is None else len(self.book)
         newcomers = 0 if self.theory is not None else sc.pipeline.prospects_per_month * 12 * years
         rows = int(n0 + n_prospects + 1.2 * newcomers + 16)
         weight = np.array([s.count for s in self.segments], float) + 1e-9
@@ -335,7 +343,9 @@ class Model:
         sc, b = self.scenario, self.behaviour
         gen = self.streams.generator("portfolio")
         cohort = sc.start == "cohort" or sc.theory is not None
-        for seg, spec in enumerate(self.segments):
+        if self.book is not None:
+            self._book_start(gen)
+        for seg, spec in enumerate(self.segments if self.book is None else ()):
             n = spec.count
             if n == 0:
                 continue
@@ -361,6 +371,9 @@ class Model:
                 a.p_renew = float(pa)
         self.strategy.setup(self.accounts)
         for a in list(self.accounts):
+            if a.stage == _PROSPECT:  # an imported prospect: its deal is in the pipeline
+                self._begin_sales_cycle(a, first_draw_potential=False)
+                continue
             self._at(a.contract_end, self._on_renewal, a)
             if self.theory is None:
                 self._start_clocks(a)
@@ -376,6 +389,28 @@ class Model:
             self._at(self.t0, self._start_recording, None)
         else:
             self._start_recording(None)
+
+    def _book_start(self, gen: np.random.Generator) -> None:
+        """The starting book from an imported account list (see :mod:`simkit.portfolio`)."""
+        b = self.behaviour
+        book = self.book
+        health = np.clip(gen.normal(b.initial_health_mean, b.initial_health_sd, len(book)), 1, 99)
+        seg_index = {s: i for i, s in enumerate(SEGMENTS)}
+        for i, row in enumerate(book.itertuples(index=False)):
+            stage = _PROSPECT if row.stage == "prospect" else _CUSTOMER
+            a = self._new_account(seg_index[row.segment], stage)
+            a.term_days = row.term_months * DAYS_PER_MONTH
+            h = row.health
+            a._h = float(health[i]) if h != h else float(h)  # NaN: sampled from the scenario
+            if stage == _PROSPECT:
+                a.potential_arr = float(row.arr)
+                continue
+            self._set_arr(a, float(row.arr))
+            a.customer_since = -float(row.tenure_days)
+            a.renewals = int(row.tenure_days // a.term_days)
+            a.contract_end = max(float(row.days_to_renewal), 1e-6)
+            if row.stage == "loyal":
+                self._set_stage(a, _LOYAL)
 
     def _start_recording(self, _ev: simpy.Event | None) -> None:
         self._accrue_all()
@@ -750,12 +785,48 @@ class Model:
             self._arm_alert(a)
 
 
+BOOK_COLUMNS = (
+    "segment",
+    "arr",
+    "stage",
+    "term_months",
+    "days_to_renewal",
+    "tenure_days",
+    "health",
+)
+"""Columns of an imported starting book (built by :func:`simkit.portfolio.read_csv`)."""
+
+
+def _check_book(book: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in BOOK_COLUMNS if c not in book.columns]
+    if missing:
+        raise ValueError(f"book is missing column(s) {missing}; expected {list(BOOK_COLUMNS)}")
+    bad_stage = set(book["stage"]) - {"prospect", "customer", "loyal"}
+    if bad_stage:
+        raise ValueError(f"book stage must be prospect, customer or loyal, got {sorted(bad_stage)}")
+    bad_seg = set(book["segment"]) - set(SEGMENTS)
+    if bad_seg:
+        raise ValueError(f"book segment must be one of {SEGMENTS}, got {sorted(bad_seg)}")
+    if (
+        (book["arr"] < 0).any()
+        or (book["term_months"] < 1).any()
+        or (book["days_to_renewal"] < 0).any()
+    ):
+        raise ValueError("book arr and days_to_renewal must be >= 0 and term_months >= 1")
+    return book.reset_index(drop=True)
+
+
 def simulate(
-    scenario: Scenario, strategy: Strategy | str = "reactive", replication: int = 0
+    scenario: Scenario,
+    strategy: Strategy | str = "reactive",
+    replication: int = 0,
+    book: pd.DataFrame | None = None,
 ) -> Results:
     """Run one replication of ``scenario`` under ``strategy`` and return its results.
 
     Same scenario, strategy and replication give identical results in any process.
+    ``book`` replaces the sampled starting book with an imported account list (columns
+    :data:`BOOK_COLUMNS`; see :func:`simkit.portfolio.read_csv`).
 
     >>> from simkit.scenario import default_scenario
     >>> a = simulate(default_scenario().update({"horizon_years": 1}), "proactive")
@@ -763,4 +834,4 @@ def simulate(
     >>> a.events.equals(b.events)
     True
     """
-    return Model(scenario, strategy, replication).run()
+    return Model(scenario, strategy, replication, book).run()
