@@ -4,6 +4,12 @@
     simkit compare  [--scenario FILE] [--strategies a,b,...] [--replications N] [--out DIR]
     simkit scenario show [FILE]
     simkit scenario validate FILE
+    simkit exercises build [--source exercises/source] [--out exercises]
+    simkit import   FILE [--as-of DATE] [--out scenario.toml]
+    simkit dashboard [--port N]
+    simkit calibrate TABLE.csv [--scenario FILE] --out scenario.toml [--mode behaviour|theory]
+    simkit sweep    GRID.toml [-o results.csv] [--scheduler tcp://...] [--jobs N] [--frontier]
+    simkit frontier RUNS.csv [-o frontier.png] [--cost auto|team_cost|strategy_cost]
 
 Errors are one line on stderr and exit code 2, never a traceback.
 """
@@ -16,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import pandas as pd
 import typer
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,6 +35,8 @@ app = typer.Typer(
 )
 scenario_app = typer.Typer(help="Show or check scenario files.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
+exercises_app = typer.Typer(help="Build the exercise notebooks.", no_args_is_help=True)
+app.add_typer(exercises_app, name="exercises")
 
 ScenarioOpt = Annotated[
     Path | None,
@@ -104,6 +113,34 @@ def run(
             typer.echo(f"wrote {path}")
 
 
+def _with_unit(mean: float, half: float | None) -> str:
+    """``mean ±half`` in the unit that suits the mean (M, k or plain)."""
+    a = abs(mean)
+    scale, unit, digits = (1e6, "M", 2) if a >= 1e6 else (1e3, "k", 1) if a >= 1e4 else (1, "", 1)
+    text = f"{mean / scale:,.{digits}f}{unit}"
+    return text if half is None else f"{text} ±{half / scale:,.{digits}f}{unit}"
+
+
+def compact_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Figures as rows, strategies as columns, cells ``mean ±half-width`` (fits a terminal).
+
+    >>> t = pd.DataFrame({"strategy": ["a"], "metric": ["nrr"], "label": ["NRR (%/yr)"],
+    ...                   "mean": [98.25], "ci_low": [96.0], "ci_high": [100.5]})
+    >>> compact_table(t).loc["NRR (%/yr)", "a"]
+    '98.2 ±2.2'
+    """
+    cells = [
+        "n/a" if m != m else _with_unit(m, None if lo != lo else (hi - lo) / 2)
+        for m, lo, hi in zip(table["mean"], table["ci_low"], table["ci_high"], strict=True)
+    ]
+    wide = table.assign(cell=cells).pivot(index="label", columns="strategy", values="cell")
+    wide.columns.name = None
+    wide.index.name = None
+    return wide.reindex(
+        index=list(dict.fromkeys(table["label"])), columns=list(dict.fromkeys(table["strategy"]))
+    )
+
+
 def _fmt(v: float) -> str:
     return "n/a" if v != v else f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.1f}"
 
@@ -135,12 +172,13 @@ def compare(
         sc, _split(strategies), replications, jobs=jobs, progress=progress and sys.stderr.isatty()
     )
     typer.echo(
-        f"{sc.name} | {sc.horizon_years:g} years | {replications} replications | mean [95% CI]"
+        f"{sc.name} | {sc.horizon_years:g} years | {replications} replications | "
+        "mean ±95% CI half-width"
     )
     with pd.option_context(
         "display.width", 250, "display.max_columns", 20, "display.max_colwidth", 40
     ):
-        typer.echo(cmp.wide().to_string())
+        typer.echo(compact_table(cmp.table()).to_string())
     written = [
         write_frame(cmp.runs, out / "runs.csv"),
         write_frame(cmp.table(), out / "summary.csv"),
@@ -186,6 +224,253 @@ def scenario_validate(
         f"{file}: valid ({sc.portfolio.total_accounts} accounts, "
         f"{sc.team.managers} managers, {sc.horizon_years:g} years)"
     )
+
+
+@exercises_app.command("build")
+@clean_errors
+def exercises_build(
+    source: Annotated[
+        Path, typer.Option(help="Folder of source notebooks (with solutions).")
+    ] = Path("exercises/source"),
+    out: Annotated[
+        Path, typer.Option(help="Folder that receives student/ and instructor/.")
+    ] = Path("exercises"),
+) -> None:
+    """Write student versions (no solutions, no outputs) and instructor answer keys."""
+    from simkit.exercise_build import build
+
+    report = build(source, out)
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
+    for version in ("student", "instructor"):
+        n = sum(1 for p in report.written if p.parent.name == version)
+        typer.echo(f"wrote {n} notebooks to {out / version}")
+    for path in report.removed:
+        typer.echo(f"removed {path} (its source is gone)")
+
+
+@app.command("import")
+@clean_errors
+def import_portfolio(
+    file: Annotated[Path, typer.Argument(help="Account list: CSV, UTF-8, comma-separated.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date the list describes, YYYY-MM-DD (today).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write a scenario (.toml/.yaml) sized to this book.")
+    ] = None,
+    scenario: ScenarioOpt = None,
+) -> None:
+    """Check an account list (see examples/README.md) and summarise it; list every problem."""
+    from simkit.portfolio import describe, read_csv, scenario_for
+
+    if out is not None and out.suffix.lower() not in (".toml", ".yaml", ".yml"):
+        fail(f"--out must end in .toml, .yaml or .yml, got {out}")
+    book = read_csv(file, as_of=as_of)
+    typer.echo(f"{file}: valid")
+    typer.echo(describe(book))
+    if out is not None:
+        sc = scenario_for(book, _load(scenario))
+        typer.echo(f"wrote {sc.to_file(out)} (run it with this CSV as the starting book)")
+
+
+@app.command()
+@clean_errors
+def dashboard(
+    port: Annotated[int, typer.Option(min=1024, max=65535, help="Port on 127.0.0.1.")] = 8866,
+) -> None:
+    """Start the manager dashboard (Voila) on 127.0.0.1; Ctrl-C stops it."""
+    from simkit.dashboard import serve
+
+    code = serve(port)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("calibrate")
+@clean_errors
+def calibrate_cmd(
+    table: Annotated[
+        Path,
+        typer.Argument(
+            help="Cohort table CSV with columns period,survivors: the cohort's size at period "
+            "0, then how many were still active after each contract period (counts, or shares "
+            "starting at 1 or 100)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Scenario file to write (.toml/.yaml).")],
+    scenario: ScenarioOpt = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            help="behaviour: the full model, renewal parameters tuned under the baseline "
+            "strategy (for what-ifs); theory: renewal probabilities from the fitted sBG model, "
+            "strategies off (reproduces the curve exactly)."
+        ),
+    ] = "behaviour",
+    period_months: Annotated[
+        int | None,
+        typer.Option(min=1, max=120, help="Months per period of the table (default: the term)."),
+    ] = None,
+    cohort_size: Annotated[
+        float | None,
+        typer.Option(help="Accounts the cohort started with, when the table holds shares."),
+    ] = None,
+    baseline: Annotated[
+        str, typer.Option(help="Strategy the cohort was managed with (behaviour mode).")
+    ] = "reactive",
+    accounts: Annotated[
+        int, typer.Option(min=100, max=200_000, help="Simulated cohort size (behaviour mode).")
+    ] = 3000,
+) -> None:
+    """Fit a cohort table (sBG model) and write a scenario whose accounts renew like it."""
+    import warnings
+
+    from simkit.calibration import calibrate
+
+    if mode not in ("behaviour", "theory"):
+        fail(f"--mode must be behaviour or theory, got {mode!r}")
+    if out.suffix.lower() not in (".toml", ".yaml", ".yml"):
+        fail(f"--out must end in .toml, .yaml or .yml, got {out}")
+    base = _load(scenario)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = calibrate(
+            base,
+            table,
+            n_start=cohort_size,
+            period_months=period_months,
+            behaviour=mode == "behaviour",
+            baseline=baseline,
+            accounts=accounts,
+        )
+    typer.echo(result.report())
+    for w in caught:
+        if issubclass(w.category, RuntimeWarning) and str(w.message).startswith("calibrate:"):
+            typer.echo(f"warning: {w.message}", err=True)
+    typer.echo(f"wrote {result.scenario(mode).to_file(out)} ({mode} mode)")
+
+
+def _save_figure(fig: Any, path: Path) -> Path:
+    import io
+
+    from simkit.scenario import atomic_write_bytes
+
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        fail(f"{path}: the figure must be a .png, .svg or .pdf file")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=110)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
+def _write_frontier(runs: pd.DataFrame, figure: Path, cost: str, value: str, along: str) -> None:
+    """Print the frontier table; write it as CSV next to the figure."""
+    from simkit.frontier import COSTS, format_frontier, frontier_plot, frontier_table
+    from simkit.results import write_frame
+
+    table = frontier_table(runs, cost=cost, value=value, along=along)
+    chosen = table.attrs["cost"]
+    typer.echo(f"cost = {chosen}: {COSTS.get(chosen, chosen)}")
+    with pd.option_context("display.width", 250, "display.max_columns", 20):
+        typer.echo(format_frontier(table).to_string(index=False))
+    written = [
+        write_frame(table, figure.with_suffix(".csv")),
+        _save_figure(frontier_plot(table), figure),
+    ]
+    typer.echo("wrote " + ", ".join(str(p) for p in written))
+
+
+@app.command("sweep")
+@clean_errors
+def sweep_cmd(
+    grid_file: Annotated[
+        Path, typer.Argument(help="Sweep file: scenario, [grid], strategies, replications.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Results (.csv or .parquet); re-run to resume.")
+    ] = Path("simkit-out/sweep.csv"),
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")
+    ] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, help="Local processes (default: all).")] = None,
+    replications: Annotated[
+        int | None, typer.Option(min=1, help="Replications per cell (overrides the file).")
+    ] = None,
+    frontier: Annotated[
+        bool, typer.Option("--frontier", help="Also write the cost-vs-revenue frontier.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run every grid point x strategy x replication; save runs as they finish (resumable)."""
+    from simkit.experiment import load_sweep_spec, sweep
+    from simkit.frontier import choose_cost
+
+    spec = load_sweep_spec(grid_file)
+    reps = replications or spec.replications
+    sizes = " x ".join(f"{k} ({len(v)})" for k, v in spec.grid.items()) or "no grid"
+    typer.echo(
+        f"{spec.scenario.name} | {sizes} | {len(spec.strategies)} strategies | {reps} replications"
+    )
+    runs = sweep(
+        spec.scenario,
+        spec.grid,
+        spec.strategies,
+        reps,
+        jobs=jobs,
+        scheduler=scheduler,
+        path=out,
+        progress=progress and sys.stderr.isatty(),
+    )
+    reused = runs.attrs.get("reused", 0)
+    typer.echo(f"{len(runs)} runs ({reused} already saved in {out}, {len(runs) - reused} new)")
+    keys = [*spec.grid, "strategy"]
+    cols = ["logo_retention", "nrr", "revenue", choose_cost(runs), "utilisation"]
+    means = (
+        runs.groupby(keys, sort=False)[cols]
+        .mean()
+        .rename(columns={c: c.replace("_", " ") for c in cols})
+    )
+    with pd.option_context("display.width", 250, "display.max_columns", 20):
+        typer.echo(means.to_string(float_format=lambda v: f"{v:,.1f}"))
+    typer.echo(f"wrote {out}")
+    if frontier:
+        _write_frontier(
+            runs, out.with_name(out.stem + "-frontier.png"), "auto", "revenue", "team.managers"
+        )
+
+
+@app.command("frontier")
+@clean_errors
+def frontier_cmd(
+    runs_file: Annotated[
+        Path, typer.Argument(help="Runs from `simkit sweep` (or compare's runs.csv).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Figure (.png/.svg/.pdf); table goes next to it.")
+    ] = Path("simkit-out/frontier.png"),
+    cost: Annotated[
+        str, typer.Option(help="auto, team_cost (headcount) or strategy_cost (hours worked).")
+    ] = "auto",
+    value: Annotated[str, typer.Option(help="revenue, end_arr, nrr or another figure.")] = (
+        "revenue"
+    ),
+    along: Annotated[str, typer.Option(help="Grid field for marginal returns.")] = (
+        "team.managers"
+    ),
+) -> None:
+    """Cost against revenue for every strategy and team size; mark the efficient frontier."""
+    if not runs_file.is_file():
+        fail(f"{runs_file}: no such file")
+    suffix = runs_file.suffix.lower()
+    if suffix == ".csv":
+        runs = pd.read_csv(runs_file)
+    elif suffix in (".parquet", ".pq"):
+        runs = pd.read_parquet(runs_file)
+    else:
+        fail(f"{runs_file}: read a .csv or .parquet file of runs")
+    _write_frontier(runs, out, cost, value, along)
 
 
 def main() -> None:  # pragma: no cover - console entry point

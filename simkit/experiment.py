@@ -1,4 +1,4 @@
-"""Experiments: replications, strategy comparisons with confidence intervals.
+"""Experiments: replications, strategy comparisons with confidence intervals, sweeps.
 
 One run is luck as much as strategy. :func:`compare` runs every strategy over the same
 replications -- the same seeds, so the same issue arrivals, competitor approaches and survey
@@ -13,6 +13,9 @@ comparing two independent means.
               strategy      metric  n
 0             reactive  churn_rate  2
 1  proactive_check_ins  churn_rate  2
+
+:func:`sweep` does the same over a grid of scenario changes (team sizes, portfolio mixes...),
+on local processes or a Dask cluster, saving finished runs so an interrupted sweep resumes.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from __future__ import annotations
 import math
 import multiprocessing as mp
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -99,17 +103,36 @@ def run_many(
                 out[i] = _run(task)
                 bar.update()
         else:
-            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-                futures = {pool.submit(_run, task): i for i, task in enumerate(tasks)}
-                from concurrent.futures import as_completed
+            from concurrent.futures import as_completed
 
-                for fut in as_completed(futures):
-                    out[futures[fut]] = fut.result()
-                    bar.update()
+            global _FORKED_TASKS
+            forking = "fork" in mp.get_all_start_methods()
+            ctx = mp.get_context("fork") if forking else None
+            # Forked workers inherit the task list, so strategies defined in a notebook or
+            # a script (even closures) need no pickling; only results travel back.
+            _FORKED_TASKS = list(tasks) if forking else None
+            try:
+                with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+                    futures = {
+                        (pool.submit(_run_forked, i) if forking else pool.submit(_run, task)): i
+                        for i, task in enumerate(tasks)
+                    }
+                    for fut in as_completed(futures):
+                        out[futures[fut]] = fut.result()
+                        bar.update()
+            finally:
+                _FORKED_TASKS = None
     finally:
         bar.close()
     return out
+
+
+_FORKED_TASKS: list | None = None
+
+
+def _run_forked(index: int) -> tuple[str, int, pd.Series, Results | None]:
+    assert _FORKED_TASKS is not None, "worker started without the forked task list"
+    return _run(_FORKED_TASKS[index])
 
 
 @dataclass
@@ -284,3 +307,486 @@ def replicate(
     """Full results of ``replications`` runs of one strategy (replications 0 .. n-1)."""
     cmp = compare(scenario, [strategy], replications, jobs=jobs, keep=True, progress=progress)
     return [cmp.results[(cmp.strategies[0], r)] for r in range(replications)]
+
+
+# ---------------------------------------------------------------------------------- sweeps
+SWEEP_FILE_VERSION = 1
+_FLUSH_SECONDS = 2.0  # an interrupted sweep loses at most this much finished work
+_NOT_SWEEPABLE = {
+    "seed": "cells share random numbers through their replications; sweep replications instead",
+    "name": "it is a label, not a model input",
+}
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """What a sweep file (``grid.toml``) asks for; see :func:`load_sweep_spec`."""
+
+    scenario: Scenario
+    grid: dict[str, list]
+    strategies: list[str]
+    replications: int
+
+
+def load_sweep_spec(path: str | os.PathLike[str]) -> SweepSpec:
+    """Read a sweep file: base scenario, grid, strategies and replications.
+
+    The file is TOML (see ``examples/grid.toml``)::
+
+        scenario = "my-book.toml"      # optional: a scenario file (relative to this file),
+                                       # or a [scenario] table of fields to change
+        strategies = ["reactive", "customer_success"]
+        replications = 5
+
+        [grid]                         # dotted scenario fields -> lists of values
+        "team.managers" = [3, 4, 6, 8]
+        "portfolio.small.count" = [150, 250]
+
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "grid.toml"
+    >>> _ = f.write_text('strategies = ["reactive"]\\n[grid]\\n"team.managers" = [3, 6]\\n')
+    >>> spec = load_sweep_spec(f)
+    >>> spec.grid, spec.strategies, spec.replications
+    ({'team.managers': [3, 6]}, ['reactive'], 5)
+    """
+    import tomllib
+
+    from simkit.scenario import ScenarioError, default_scenario, load_scenario
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such sweep file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not valid TOML: {str(exc).splitlines()[0]}") from None
+    allowed = ("scenario", "grid", "strategies", "replications")
+    unknown = [k for k in data if k not in allowed]
+    if unknown:
+        raise ValueError(f"{path}: unknown key {unknown[0]!r} (allowed: {', '.join(allowed)})")
+    base = data.get("scenario")
+    try:
+        if base is None:
+            scenario = default_scenario()
+        elif isinstance(base, str):
+            scenario = load_scenario(path.parent / base)
+        elif isinstance(base, dict):
+            scenario = default_scenario().update(_flatten(base))
+        else:
+            raise ValueError("scenario: give a scenario file name or a [scenario] table")
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: scenario: {exc}") from None
+    grid = data.get("grid", {})
+    if not isinstance(grid, dict):
+        raise ValueError(f'{path}: grid: must be a table such as [grid] "team.managers" = [3, 6]')
+    strategies = data.get("strategies", ["reactive"])
+    if isinstance(strategies, str):
+        strategies = [strategies]
+    if not isinstance(strategies, list) or not all(isinstance(s, str) for s in strategies):
+        raise ValueError(f"{path}: strategies: must be a list of strategy names")
+    reps = data.get("replications", 5)
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+        raise ValueError(f"{path}: replications: must be a whole number >= 1 (got {reps!r})")
+    try:
+        _check_grid(scenario, grid)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    return SweepSpec(scenario, {str(k): v for k, v in grid.items()}, strategies, reps)
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(_flatten(value, dotted + "."))
+        else:
+            out[dotted] = value
+    return out
+
+
+def _plain(value: object) -> object:
+    """A grid value as a plain Python scalar (numpy scalars unwrapped)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _value_key(value: object) -> str:
+    """How a grid value is recognised again after a round trip through CSV or Parquet."""
+    value = _plain(value)
+    if isinstance(value, bool):
+        return f"bool:{value}"
+    if isinstance(value, int | float):
+        return f"num:{float(value)!r}"
+    return f"str:{value}"
+
+
+def _check_grid(scenario: Scenario, grid: object) -> tuple[list[str], list[list]]:
+    """Grid keys and values, each key and each point checked against the scenario."""
+    from simkit.scenario import ScenarioError
+
+    if not isinstance(grid, dict):
+        raise ValueError(
+            "grid must be a mapping of dotted scenario fields to lists of values, "
+            "e.g. {'team.managers': [3, 4, 6]}"
+        )
+    keys, values = [], []
+    for key, vals in grid.items():
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"grid keys must be dotted scenario fields, got {key!r}")
+        top = key.split(".")[0]
+        if top in _NOT_SWEEPABLE:
+            raise ValueError(f"grid {key}: cannot be swept ({_NOT_SWEEPABLE[top]})")
+        if isinstance(vals, str | bytes | dict | set | frozenset) or not isinstance(vals, Iterable):
+            raise ValueError(f"grid {key}: give a list of values, got {vals!r}")
+        vals = [_plain(v) for v in vals]
+        if not vals:
+            raise ValueError(f"grid {key}: the list of values is empty")
+        for v in vals:
+            if not isinstance(v, bool | int | float | str):
+                raise ValueError(
+                    f"grid {key}: values must be numbers, text or true/false, got {v!r}"
+                )
+            try:
+                scenario.update({key: v})
+            except ScenarioError as exc:
+                raise ScenarioError(f"grid {key} = {v!r}: {exc}") from None
+        if len({_value_key(v) for v in vals}) != len(vals):
+            raise ValueError(f"grid {key}: a value is repeated in {vals}")
+        keys.append(key)
+        values.append(vals)
+    return keys, values
+
+
+def _describe_strategy(s: Strategy) -> dict:
+    """Everything that makes a strategy what it is (for the sweep file's identity)."""
+    params = {}
+    for k, v in sorted(vars(s).items()):
+        if isinstance(v, Strategy):
+            params[k] = _describe_strategy(v)
+        elif isinstance(v, tuple | list) and v and all(isinstance(p, Strategy) for p in v):
+            params[k] = [_describe_strategy(p) for p in v]
+        else:
+            params[k] = repr(v)
+    return {"name": s.name, "class": f"{type(s).__module__}.{type(s).__qualname__}", **params}
+
+
+def _sweep_identity(
+    scenario: Scenario, keys: list[str], values: list[list], strats: list[Strategy]
+) -> dict:
+    import simkit
+
+    return {
+        "simkit": simkit.__version__,
+        "scenario": scenario.to_dict(),
+        "grid": {k: v for k, v in zip(keys, values, strict=True)},
+        "strategies": [_describe_strategy(s) for s in strats],
+    }
+
+
+def _digest(identity: dict) -> str:
+    import hashlib
+    import json
+
+    text = json.dumps(identity, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def sidecar_path(path: str | os.PathLike[str]) -> Path:
+    """The small JSON file that says which sweep a results file belongs to.
+
+    >>> sidecar_path("out/sweep.csv").name
+    'sweep.csv.sweep.json'
+    """
+    path = Path(path)
+    return path.with_name(path.name + ".sweep.json")
+
+
+def _read_saved(
+    path: Path, identity: dict, keys: list[str], values: list[list], names: list[str]
+) -> dict[tuple[int, int, int], dict]:
+    """Finished runs already in ``path`` (empty when there is none), keyed by
+    (grid point, strategy, replication). Refuses a file from another sweep."""
+    import json
+
+    side = sidecar_path(path)
+    if not path.exists():
+        return {}
+    if not side.exists():
+        raise ValueError(
+            f"{path} exists but {side.name} does not, so it was not written by a simkit sweep; "
+            "choose another output file or delete it"
+        )
+    try:
+        saved = json.loads(side.read_text(encoding="utf-8"))
+        saved_digest, saved_identity = saved["digest"], saved["identity"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{side}: not a readable sweep description ({exc})") from None
+    if saved_digest != _digest(identity):
+        differ = [
+            part
+            for part in ("scenario", "grid", "strategies", "simkit")
+            if json.dumps(saved_identity.get(part), sort_keys=True, default=repr)
+            != json.dumps(identity[part], sort_keys=True, default=repr)
+        ] or ["settings"]
+        what = " and ".join([", ".join(differ[:-1]), differ[-1]] if len(differ) > 1 else differ)
+        raise ValueError(
+            f"{path} holds results of a different sweep (its {what} "
+            f"{'differs' if len(differ) == 1 else 'differ'}); choose another output file, or "
+            f"delete {path.name} and {side.name} to start again"
+        )
+    try:
+        if path.suffix.lower() == ".csv":
+            frame = pd.read_csv(path)
+        else:
+            frame = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file gets one clear message
+        raise ValueError(f"{path}: cannot read the saved sweep ({exc})") from None
+    need = [*keys, "strategy", "replication"]
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: saved sweep lacks column(s) {missing}")
+    index = [{_value_key(v): i for i, v in enumerate(vals)} for vals in values]
+    strat_index = {n: i for i, n in enumerate(names)}
+    shape = [len(v) for v in values]
+    metrics = [c for c in frame.columns if c not in need]
+    done: dict[tuple[int, int, int], dict] = {}
+    for row in frame.to_dict("records"):
+        try:
+            cell = tuple(idx[_value_key(row[k])] for idx, k in zip(index, keys, strict=True))
+            key = (
+                int(np.ravel_multi_index(cell, shape)) if cell else 0,
+                strat_index[row["strategy"]],
+                int(row["replication"]),
+            )
+        except (KeyError, ValueError, TypeError):
+            raise ValueError(
+                f"{path}: row {row} does not belong to this sweep's grid and strategies"
+            ) from None
+        done[key] = {m: float(row[m]) for m in metrics}
+    return done
+
+
+def _write_saved(
+    path: Path, done: dict, keys: list[str], points: list[tuple], names: list[str]
+) -> None:
+    from simkit.results import write_frame
+
+    write_frame(_sweep_frame(done, keys, points, names, sorted(done)), path)
+
+
+def _sweep_frame(
+    done: dict, keys: list[str], points: list[tuple], names: list[str], order: list[tuple]
+) -> pd.DataFrame:
+    rows = []
+    for p, s, r in order:
+        row: dict[str, object] = dict(zip(keys, points[p], strict=True))
+        row["strategy"] = names[s]
+        row["replication"] = r
+        row.update(done[(p, s, r)])
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        frame = pd.DataFrame(columns=[*keys, "strategy", "replication", *HEADLINE])
+    frame.attrs["grid"] = list(keys)
+    return frame
+
+
+def _sweep_run(task: tuple) -> tuple[tuple[int, int, int], dict]:
+    key, scenario, strategy, rep = task
+    return key, simulate(scenario, strategy, rep).summary().to_dict()
+
+
+def _sweep_run_forked(index: int) -> tuple[tuple[int, int, int], dict]:
+    assert _FORKED_TASKS is not None, "worker started without the forked task list"
+    return _sweep_run(_FORKED_TASKS[index])
+
+
+def _local_results(tasks: list[tuple], jobs: int) -> Iterator[tuple]:
+    """Run tasks on ``jobs`` local processes, yielding results as they finish."""
+    global _FORKED_TASKS
+    if jobs == 1:
+        for task in tasks:
+            yield _sweep_run(task)
+        return
+    from concurrent.futures import as_completed
+
+    forking = "fork" in mp.get_all_start_methods()
+    ctx = mp.get_context("fork") if forking else None
+    _FORKED_TASKS = tasks if forking else None
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+    try:
+        futures = [
+            pool.submit(_sweep_run_forked, i) if forking else pool.submit(_sweep_run, t)
+            for i, t in enumerate(tasks)
+        ]
+        for fut in as_completed(futures):
+            yield fut.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _FORKED_TASKS = None
+
+
+def _dask_results(tasks: list[tuple], scheduler: object) -> Iterator[tuple]:
+    """Run tasks on a Dask cluster (a ``distributed.Client`` or a scheduler address)."""
+    from distributed import Client, as_completed
+
+    own = None
+    if isinstance(scheduler, str):
+        try:
+            client = own = Client(scheduler, timeout="10s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ValueError(
+                f"cannot connect to the Dask scheduler at {scheduler} ({exc})"
+            ) from None
+    elif isinstance(scheduler, Client):
+        client = scheduler
+    else:
+        raise TypeError(
+            "scheduler must be a distributed.Client or an address such as 'tcp://127.0.0.1:8786',"
+            f" got {type(scheduler).__name__}"
+        )
+    futures = []
+    try:
+        futures = [client.submit(_sweep_run, t, pure=False) for t in tasks]
+        for fut in as_completed(futures, loop=client.loop):
+            yield fut.result()
+    finally:
+        left = [f for f in futures if not f.done()]
+        if left:
+            client.cancel(left)
+        if own is not None:
+            own.close()
+
+
+def sweep(
+    scenario: Scenario,
+    grid: dict[str, Sequence],
+    strategies: Sequence[StrategyLike],
+    replications: int = 5,
+    jobs: int | None = None,
+    scheduler: object = None,
+    path: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Run every combination of grid values under every strategy and replication.
+
+    Parameters
+    ----------
+    scenario : the base scenario; each grid point changes some of its fields.
+    grid : dotted scenario fields -> lists of values, e.g.
+        ``{"team.managers": [3, 4, 6, 8], "portfolio.small.count": [150, 250]}``. Every
+        point is checked up front: a bad field or value raises one error naming it.
+    strategies : strategy objects or names; each runs at every grid point.
+    replications : runs per (point, strategy), replications 0 .. n-1 in every cell (common
+        random numbers: differences between cells are not luck of the draw).
+    jobs : local processes (None: all cores when the work is big enough).
+    scheduler : a ``distributed.Client`` or a scheduler address (``"tcp://host:8786"``) to
+        run on a Dask cluster instead of local processes (``jobs`` is then ignored).
+    path : a ``.csv`` or ``.parquet`` file to save finished runs to as the sweep goes
+        (atomically, every couple of seconds). Running the same sweep again with the same
+        path skips the runs already saved; a file from a different sweep is refused.
+        ``replications`` may grow between runs; anything else must stay the same.
+    progress : show a progress bar.
+
+    Returns
+    -------
+    One row per run in a fixed order (grid point, strategy, replication): the grid fields,
+    ``strategy``, ``replication`` and the figures of :func:`simkit.summary.run_summary`.
+    The same sweep gives the same frame whatever ``jobs``, ``scheduler`` or interruptions.
+
+    >>> from simkit.scenario import default_scenario
+    >>> small = default_scenario().update({"horizon_years": 1, "portfolio.small.count": 50})
+    >>> df = sweep(small, {"team.managers": [2, 4]}, ["reactive"], replications=2, jobs=1)
+    >>> df[["team.managers", "strategy", "replication"]].values.tolist()
+    [[2, 'reactive', 0], [2, 'reactive', 1], [4, 'reactive', 0], [4, 'reactive', 1]]
+    """
+    import itertools
+    import json
+    import time
+
+    from tqdm.auto import tqdm
+
+    from simkit.scenario import atomic_write_text
+
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a simkit Scenario, got {type(scenario).__name__}")
+    if isinstance(replications, bool) or not isinstance(replications, int | np.integer):
+        raise ValueError(f"replications must be a whole number >= 1, got {replications!r}")
+    if replications < 1:
+        raise ValueError(f"replications must be a whole number >= 1, got {replications!r}")
+    if isinstance(strategies, str | Strategy):
+        strategies = [strategies]
+    strats = [get_strategy(s) for s in strategies]
+    if not strats:
+        raise ValueError("sweep needs at least one strategy")
+    names = [s.name for s in strats]
+    if len(set(names)) != len(names):
+        raise ValueError(f"strategy names must be distinct, got {names}")
+    keys, values = _check_grid(scenario, grid)
+    points = list(itertools.product(*values))
+    from simkit.scenario import ScenarioError
+
+    cells = []
+    for point in points:
+        try:
+            cells.append(scenario.update(dict(zip(keys, point, strict=True))))
+        except ScenarioError as exc:
+            where = ", ".join(f"{k}={v!r}" for k, v in zip(keys, point, strict=True))
+            raise ScenarioError(f"grid point {where}: {exc}") from None
+
+    wanted = [
+        (p, s, r)
+        for p in range(len(points))
+        for s in range(len(names))
+        for r in range(replications)
+    ]
+    done: dict[tuple[int, int, int], dict] = {}
+    if path is not None:
+        path = Path(path)
+        if path.suffix.lower() not in (".csv", ".parquet", ".pq"):
+            raise ValueError(f"{path}: sweep results go to a .csv or .parquet file")
+        identity = _sweep_identity(scenario, keys, values, strats)
+        done = _read_saved(path, identity, keys, values, names)
+        if not path.exists():
+            side = {"format": "simkit sweep", "version": SWEEP_FILE_VERSION}
+            side.update(digest=_digest(identity), identity=identity)
+            atomic_write_text(sidecar_path(path), json.dumps(side, indent=1, default=repr))
+    todo = [k for k in wanted if k not in done]
+    tasks = [(k, cells[k[0]], strats[k[1]], k[2]) for k in todo]
+
+    if todo:
+        if scheduler is not None:
+            results = _dask_results(tasks, scheduler)
+        else:
+            n_jobs = default_jobs(len(tasks), scenario) if jobs is None else max(1, int(jobs))
+            results = _local_results(tasks, min(n_jobs, len(tasks)))
+        bar = tqdm(
+            total=len(wanted),
+            initial=len(wanted) - len(todo),
+            desc="sweep",
+            disable=not progress,
+            leave=False,
+        )
+        unsaved, last = 0, time.monotonic()
+        try:
+            for key, summary in results:
+                done[key] = summary
+                unsaved += 1
+                bar.update()
+                if path is not None and time.monotonic() - last >= _FLUSH_SECONDS:
+                    _write_saved(path, done, keys, points, names)
+                    unsaved, last = 0, time.monotonic()
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
+            bar.close()
+            if path is not None and unsaved:
+                _write_saved(path, done, keys, points, names)
+    elif path is not None and not path.exists():
+        _write_saved(path, done, keys, points, names)
+    frame = _sweep_frame(done, keys, points, names, wanted)
+    frame.attrs["reused"] = len(wanted) - len(todo)  # runs found already saved in ``path``
+    return frame

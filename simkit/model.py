@@ -11,7 +11,10 @@ Each account carries a few independent random clocks, each driven by its own ran
 surveys and, when it holds a contract, the renewal date. Nothing is ticked day by day: an
 account's health is stored at its last event and drifted forward by formula when needed
 (:func:`simkit.accounts.drifted_health`), and each clock schedules only its next event.
-Events are plain SimPy timeouts with callbacks (lighter than a process per account).
+The random clocks' events are light callback objects pushed straight onto SimPy's event
+queue with exactly the keys a :class:`simpy.Timeout` would get (:class:`_Event`), so they
+happen in the same order as timeouts would, at a fraction of the cost; the team is a real
+:class:`simpy.PriorityResource`, driven by callbacks rather than one process per job.
 
 Run a model with :func:`simulate`:
 
@@ -24,14 +27,16 @@ Run a model with :func:`simulate`:
 from __future__ import annotations
 
 import copy
+import gc
 import math
-from array import array
 from collections.abc import Callable
+from heapq import heappush
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import simpy
+from simpy.events import NORMAL
 
 from simkit.accounts import Account, Stage, clip_health
 from simkit.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, SEGMENTS, Scenario
@@ -67,6 +72,9 @@ EVENTS: tuple[str, ...] = (
 
 _E = {name: i for i, name in enumerate(EVENTS)}
 _PROSPECT, _CUSTOMER, _LOYAL, _FORMER = Stage.PROSPECT, Stage.CUSTOMER, Stage.LOYAL, Stage.FORMER
+_NORMAL = NORMAL  # SimPy's priority for timeouts and succeeded events
+_FIRST = -1  # before anything else at the same time (the day mover)
+_DAY = 1.0  # width of the event buckets, days
 _NONE = -1  # no stage / no detail
 
 # bits of Account.chains: which random clocks are running
@@ -74,22 +82,50 @@ _ISSUES, _UPSELLS, _COMPETITORS, _SURVEYS, _CHECKINS = 1, 2, 4, 8, 16
 _GOLDEN = 0.6180339887498949  # spreads deterministic phases of regular touches and surveys
 
 
+LOG_DTYPE = np.dtype(
+    [
+        ("time", "f8"),
+        ("account", "i8"),
+        ("event", "i1"),
+        ("before", "i1"),
+        ("after", "i1"),
+        ("arr", "f8"),
+        ("arr_change", "f8"),
+        ("health", "f8"),
+        ("value", "f8"),
+        ("hours", "f8"),
+        ("detail", "i2"),
+    ]
+)
+"""One event-log row, packed (61 bytes)."""
+
+
 class EventLog:
-    """Column-wise, compact storage of events (a few dozen bytes per event)."""
+    """Compact storage of events: rows are appended as tuples (one cheap call per event)
+    and packed into one numpy array per column a block at a time (:meth:`flush`), so the
+    columns can become a DataFrame without another copy of the whole log.
+    """
 
     def __init__(self) -> None:
-        self.time = array("d")
-        self.account = array("l")
-        self.event = array("b")
-        self.before = array("b")
-        self.after = array("b")
-        self.arr = array("d")
-        self.arr_change = array("d")
-        self.health = array("d")
-        self.value = array("d")
-        self.hours = array("d")
-        self.detail = array("h")
+        self.rows: list[tuple] = []
+        self._chunks: dict[str, list[np.ndarray]] = {name: [] for name in LOG_DTYPE.names}
         self.details: dict[str, int] = {}
+
+    def flush(self) -> None:
+        """Pack the pending rows into the column chunks."""
+        if self.rows:
+            block = np.array(self.rows, dtype=LOG_DTYPE)
+            self.rows.clear()
+            for name, chunks in self._chunks.items():
+                chunks.append(np.ascontiguousarray(block[name]))
+
+    def column(self, name: str) -> np.ndarray:
+        """One column of every event so far (a field of :data:`LOG_DTYPE`)."""
+        self.flush()
+        chunks = self._chunks[name]
+        if len(chunks) != 1:
+            chunks[:] = [np.concatenate(chunks) if chunks else np.empty(0, LOG_DTYPE[name])]
+        return chunks[0]
 
     def detail_code(self, label: str) -> int:
         """Small integer for a detail label (``"qbr"``, ``"competitor"``, ...)."""
@@ -99,13 +135,29 @@ class EventLog:
         return code
 
     def __len__(self) -> int:
-        return len(self.time)
+        return sum(len(c) for c in self._chunks["time"]) + len(self.rows)
+
+
+class _Event:
+    """A scheduled callback: the least :meth:`simpy.Environment.step` needs to process.
+
+    The model pushes these straight onto ``env._queue`` with the key a
+    :class:`simpy.Timeout` would get -- (time, NORMAL, next event id) -- so the order of
+    events is exactly SimPy's, without building a full event object.
+    """
+
+    __slots__ = ("callbacks", "_value")
+    _ok = True
+
+    def __init__(self, callbacks: tuple[Callable[[_Event], None]], value: object) -> None:
+        self.callbacks = callbacks  # often one tuple shared by every event of a kind
+        self._value = value
 
 
 class _Job:
     """One request for account-manager time, driven by callbacks (no SimPy process)."""
 
-    __slots__ = ("model", "acct", "hours", "kind", "t_request", "t_start", "req", "done", "u")
+    __slots__ = ("model", "acct", "hours", "kind", "t_request", "t_start", "done", "u", "req")
 
     def __init__(
         self,
@@ -122,17 +174,21 @@ class _Job:
         self.kind = kind
         self.done = done
         self.u = u
-        self.t_request = model.env.now
+        self.t_request = model.env._now
         self.t_start = 0.0
 
-    def granted(self, _ev: simpy.Event) -> None:
+    def granted(self, _ev: _Event) -> None:
         m = self.model
-        self.t_start = m.env.now
-        m.env.timeout(self.hours * m.days_per_hour).callbacks.append(self.finished)
+        self.t_start = now = m.env._now
+        end = now + self.hours * m.days_per_hour
+        key = (end, _NORMAL, next(m._eid), _Event((self.finished,), None))
+        if end < m._horizon:
+            heappush(m._queue, key)
+        else:
+            m._later(key)
 
-    def finished(self, _ev: simpy.Event) -> None:
-        m = self.model
-        m.managers.release(self.req)
+    def finished(self, _ev: _Event) -> None:
+        self.model.managers.release(self.req)
         self.done(self)
 
 
@@ -157,7 +213,16 @@ class Model:
         self.strategy = copy.deepcopy(get_strategy(strategy))
         self.replication = replication
         self.env = env = simpy.Environment()
+        self._queue: list[tuple] = env._queue  # events go straight onto SimPy's queue
+        self._eid = env._eid
+        # events beyond the current day wait in day buckets, keys already assigned
+        self._day = 0
+        self._horizon = _DAY
+        self._buckets: dict[int, list[tuple]] = {}
+        heappush(self._queue, (self._horizon, _FIRST, 0, _Event((self._next_day,), None)))
+        self._callbacks: dict[Callable, tuple[Callable]] = {}  # one tuple per callback
         self.managers = simpy.PriorityResource(env, capacity=sc.team.managers)
+        """The team: every piece of account-manager work holds one of its slots."""
         self.days_per_hour = sc.team.days_per_hour
         b = self.behaviour = sc.behaviour
         self.rest = b.health_floor
@@ -167,13 +232,13 @@ class Model:
         mix = np.array([sc.pipeline.segment_mix.get(s, 0.0) for s in SEGMENTS], float)
         self._mix_cdf = np.cumsum(mix) / mix.sum() if mix.sum() > 0 else np.ones(4)
 
-        self.t0 = sc.warmup_days if sc.start == "book" else 0.0
+        # a cohort (and theory mode, which always starts one) is measured from its first day
+        self.t0 = sc.warmup_days if sc.start == "book" and sc.theory is None else 0.0
         self.t_end = self.t0 + sc.horizon_days
         self._months = int(sc.horizon_days / DAYS_PER_MONTH + 1e-9)
         self.book = None if book is None else _check_book(book)
         n_prospects = self._initial_prospect_count()
-        rows, widths = self._tape_sizes(n_prospects)
-        self.streams = st = Streams(sc.seed, replication, rows, widths)
+        self.streams = st = Streams(sc.seed, replication)
         self._t_pipeline = st.tape("pipeline")
         self._t_issues = st.tape("issues")
         self._t_renewals = st.tape("renewals")
@@ -184,6 +249,7 @@ class Model:
 
         self.accounts: list[Account] = []
         self.log = EventLog()
+        self._row = self.log.rows.append
         self.recording = False
         # running totals by (stage, segment), for cheap monthly snapshots
         self._count = [[0] * 4 for _ in range(4)]
@@ -203,13 +269,23 @@ class Model:
         """Run to the end of the horizon and return the results."""
         from simkit.results import Results
 
-        # events at exactly t_end still belong to the horizon (periods are (start, end])
-        self.env.run(until=self.t_end + 1e-7)
+        # The run makes no reference cycles (events are freed by reference counting), so the
+        # cyclic garbage collector only slows it down, scanning every pending event again
+        # and again: it is paused for the run and restored after.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            # events at exactly t_end still belong to the horizon (periods are (start, end])
+            self.env.run(until=self.t_end + 1e-7)
+        finally:
+            if collecting:
+                gc.enable()
+        self.log.flush()
         return Results.from_model(self)
 
     def health_of(self, a: Account) -> float:
         """Current health of ``a`` (drifted lazily from its last event)."""
-        return self.rest + (a._h - self.rest) * math.exp(-self.rate * (self.env.now - a._t))
+        return self.rest + (a._h - self.rest) * math.exp(-self.rate * (self.env._now - a._t))
 
     # ------------------------------------------------------------------ bookkeeping
     def _log(
@@ -225,24 +301,27 @@ class Model:
     ) -> None:
         if not self.recording:
             return
-        log = self.log
-        log.time.append(self.env.now)
-        log.account.append(a.id)
-        log.event.append(ev)
-        log.before.append(before)
-        log.after.append(after)
-        log.arr.append(a.arr)
-        log.arr_change.append(arr_change)
-        log.health.append(
-            self.rest + (a._h - self.rest) * math.exp(-self.rate * (self.env.now - a._t))
+        now = self.env._now
+        rest = self.rest
+        self._row(
+            (
+                now,
+                a.id,
+                ev,
+                before,
+                after,
+                a.arr,
+                arr_change,
+                rest + (a._h - rest) * math.exp(-self.rate * (now - a._t)),
+                value,
+                hours,
+                detail,
+            )
         )
-        log.value.append(value)
-        log.hours.append(hours)
-        log.detail.append(detail)
 
     def _accrue(self, stage: int, seg: int) -> None:
         """Book the revenue a (stage, segment) cell earned since it was last touched."""
-        now = self.env.now
+        now = self.env._now
         self._rev[stage][seg] += (
             self._arr[stage][seg] * (now - self._rev_t[stage][seg]) / DAYS_PER_YEAR
         )
@@ -270,7 +349,7 @@ class Model:
 
     def _set_health(self, a: Account, h: float) -> None:
         a._h = clip_health(h)
-        a._t = self.env.now
+        a._t = self.env._now
         if self._alerts_on:
             self._arm_alert(a)
 
@@ -278,8 +357,43 @@ class Model:
         h = self.health_of(a)
         self._set_health(a, h + self.behaviour.touch_health_gain * math.sqrt(hours) * (1 - h / 100))
 
-    def _at(self, delay: float, fn: Callable[[simpy.Event], None], value: object) -> None:
-        self.env.timeout(delay, value).callbacks.append(fn)
+    def _at(self, delay: float, fn: Callable[[_Event], None], value: object) -> None:
+        """Call ``fn`` in ``delay`` days: a SimPy timeout, minus the Timeout object."""
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        t = self.env._now + delay
+        callbacks = self._callbacks.get(fn)
+        if callbacks is None:
+            callbacks = self._callbacks[fn] = (fn,)
+        key = (t, _NORMAL, next(self._eid), _Event(callbacks, value))
+        if t < self._horizon:
+            heappush(self._queue, key)
+        else:
+            self._later(key)
+
+    def _later(self, key: tuple) -> None:
+        """Keep an event of a later day in that day's bucket until the day comes."""
+        day = int(key[0] // _DAY)
+        bucket = self._buckets.get(day)
+        if bucket is None:
+            self._buckets[day] = [key]
+        else:
+            bucket.append(key)
+
+    def _next_day(self, _ev: _Event) -> None:
+        """Move the coming day's events onto SimPy's heap (runs first at each midnight).
+
+        Every event keeps the (time, priority, id) key it was given when scheduled, so SimPy
+        processes events in exactly the order it would with one big heap; the heap is just
+        a day's events deep instead of every pending event of every account.
+        """
+        self._day += 1
+        self._horizon = (self._day + 1) * _DAY
+        queue = self._queue
+        for key in self._buckets.pop(self._day, ()):
+            heappush(queue, key)
+        if queue or self._buckets:  # with nothing left at all, let SimPy's queue run dry
+            heappush(queue, (self._horizon, _FIRST, 0, _Event((self._next_day,), None)))
 
     def _work(
         self,
@@ -302,35 +416,6 @@ class Model:
         return int(
             round(sc.pipeline.prospects_per_month * sc.pipeline.sales_cycle_days / DAYS_PER_MONTH)
         )
-
-    def _tape_sizes(self, n_prospects: int) -> tuple[int, dict[str, int]]:
-        """Accounts and numbers per account to draw up front, from expected usage.
-
-        Only speed and memory depend on these sizes, never the numbers drawn.
-        """
-        sc = self.scenario
-        years = (self.t0 + sc.horizon_days) / DAYS_PER_YEAR
-        n0 = sc.portfolio.total_accounts if self.book is None else len(self.book)
-        newcomers = 0 if self.theory is not None else sc.pipeline.prospects_per_month * 12 * years
-        rows = int(n0 + n_prospects + 1.2 * newcomers + 16)
-        weight = np.array([s.count for s in self.segments], float) + 1e-9
-
-        def width(per_year: float) -> int:
-            return int(min(64, max(4, math.ceil(per_year * years * 1.2) + 2)))
-
-        def mean_rate(attr: str) -> float:
-            return float(np.average([getattr(s, attr) for s in self.segments], weights=weight))
-
-        widths = {
-            "issues": width(2 * mean_rate("issues_per_year")),
-            "upsells": width(2 * mean_rate("upsells_per_year")),
-            "competitors": width(2 * mean_rate("competitor_approaches_per_year")),
-            "surveys": width(2 * DAYS_PER_YEAR / sc.behaviour.survey_interval_days),
-            "renewals": width(12 / min(s.term_months for s in self.segments)),
-            "pipeline": 4,
-            "winback": 2,
-        }
-        return rows, widths
 
     def _new_account(self, seg: int, stage: Stage) -> Account:
         a = Account(self, len(self.accounts), SEGMENTS[seg], seg, stage)
@@ -366,7 +451,10 @@ class Model:
         if self.theory is not None:
             t = self.theory
             n = len(self.accounts)
-            p = np.full(n, t.r) if t.renewal == "constant" else gen.beta(t.alpha, t.beta, n)
+            if t.renewal == "constant":
+                p = np.full(n, t.r)
+            else:  # sBG: the *churn* probability is Beta(alpha, beta), S(t) = B(a, b+t)/B(a, b)
+                p = 1.0 - self.streams.generator("theory").beta(t.alpha, t.beta, n)
             for a, pa in zip(self.accounts, p, strict=True):
                 a.p_renew = float(pa)
         self.strategy.setup(self.accounts)
@@ -412,7 +500,7 @@ class Model:
             if row.stage == "loyal":
                 self._set_stage(a, _LOYAL)
 
-    def _start_recording(self, _ev: simpy.Event | None) -> None:
+    def _start_recording(self, _ev: _Event | None) -> None:
         self._accrue_all()
         self.recording = True
         self._rev = [[0.0] * 4 for _ in range(4)]
@@ -421,7 +509,7 @@ class Model:
             self._log(init, a, _NONE, a.stage)
         self._snapshot(None)
 
-    def _snapshot(self, _ev: simpy.Event | None) -> None:
+    def _snapshot(self, _ev: _Event | None) -> None:
         self._accrue_all()
         now = self.env.now
         month = int(round((now - self.t0) / DAYS_PER_MONTH))
@@ -443,6 +531,7 @@ class Model:
             )
         )
         self._rev = [[0.0] * 4 for _ in range(4)]
+        self.log.flush()  # pack the month's events (tuples of Python floats are bulky)
         if month < self._months:
             self._at(self.t0 + (month + 1) * DAYS_PER_MONTH - now, self._snapshot, None)
 
@@ -471,7 +560,7 @@ class Model:
         self._ensure_check_ins(a)
 
     def _ensure_check_ins(self, a: Account) -> None:
-        if a.chains & _CHECKINS:
+        if a.chains & _CHECKINS or self.theory is not None:  # theory mode: no strategy work
             return
         cadence = self.strategy.check_in(a)
         if cadence is None:
@@ -480,7 +569,7 @@ class Model:
         phase = (a.id * _GOLDEN + 0.5) % 1.0
         self._at(max(phase * cadence.every_days, 1.0), self._on_check_in, a)
 
-    def _on_issue(self, ev: simpy.Event) -> None:
+    def _on_issue(self, ev: _Event) -> None:
         a: Account = ev._value
         if not (a.stage == _CUSTOMER or a.stage == _LOYAL):
             a.chains &= ~_ISSUES
@@ -508,7 +597,7 @@ class Model:
             _E["issue_resolved"], a, a.stage, a.stage, value=now - job.t_request, hours=job.hours
         )
 
-    def _on_opportunity(self, ev: simpy.Event) -> None:
+    def _on_opportunity(self, ev: _Event) -> None:
         a: Account = ev._value
         if not (a.stage == _CUSTOMER or a.stage == _LOYAL):
             a.chains &= ~_UPSELLS
@@ -557,7 +646,7 @@ class Model:
                 self._set_health(a, h - b.pitch_fail_health_hit)
             self._log(_E["upsell_fail"], a, a.stage, a.stage, value=p, hours=job.hours)
 
-    def _on_approach(self, ev: simpy.Event) -> None:
+    def _on_approach(self, ev: _Event) -> None:
         a: Account = ev._value
         if not (a.stage == _CUSTOMER or a.stage == _LOYAL):
             a.chains &= ~_COMPETITORS
@@ -576,7 +665,7 @@ class Model:
         else:
             self._log(_E["approach"], a, a.stage, a.stage, value=p)
 
-    def _on_survey(self, ev: simpy.Event) -> None:
+    def _on_survey(self, ev: _Event) -> None:
         a: Account = ev._value
         if not (a.stage == _CUSTOMER or a.stage == _LOYAL):
             a.chains &= ~_SURVEYS
@@ -591,7 +680,7 @@ class Model:
             score = min(10, max(0, round(normal(u_noise, mean, b.nps_noise_sd))))
             self._log(_E["survey"], a, a.stage, a.stage, value=float(score))
 
-    def _on_check_in(self, ev: simpy.Event) -> None:
+    def _on_check_in(self, ev: _Event) -> None:
         a: Account = ev._value
         cadence = self.strategy.check_in(a) if (a.stage == _CUSTOMER or a.stage == _LOYAL) else None
         if cadence is None:
@@ -618,7 +707,7 @@ class Model:
         for day, touch in self.strategy.onboarding(a):
             self._at(day, self._on_review, (a, touch, a.customer_since))
 
-    def _on_review(self, ev: simpy.Event) -> None:
+    def _on_review(self, ev: _Event) -> None:
         a, touch, since = ev._value
         if a.customer_since == since and (a.stage == _CUSTOMER or a.stage == _LOYAL):
             self._do_touch(a, touch)
@@ -645,7 +734,7 @@ class Model:
         a.alert_at = now + delay
         self._at(delay, self._on_alert, a)
 
-    def _on_alert(self, ev: simpy.Event) -> None:
+    def _on_alert(self, ev: _Event) -> None:
         a: Account = ev._value
         if a.alert_at != self.env.now:
             return  # superseded
@@ -675,7 +764,7 @@ class Model:
             odds_churn *= b.first_term_churn_factor
         return 1.0 / (1.0 + odds_churn)
 
-    def _on_renewal(self, ev: simpy.Event) -> None:
+    def _on_renewal(self, ev: _Event) -> None:
         a: Account = ev._value
         now = self.env.now
         if a.contract_end != now or not (a.stage == _CUSTOMER or a.stage == _LOYAL):
@@ -726,7 +815,7 @@ class Model:
                 (a, a.customer_since),
             )
 
-    def _on_winback(self, ev: simpy.Event) -> None:
+    def _on_winback(self, ev: _Event) -> None:
         a, since = ev._value
         if a.stage != _FORMER or a.customer_since != since:
             return
@@ -744,7 +833,7 @@ class Model:
     def _pick_segment(self, u: float) -> int:
         return min(int(np.searchsorted(self._mix_cdf, u, side="right")), 3)
 
-    def _on_arrival(self, _ev: simpy.Event) -> None:
+    def _on_arrival(self, _ev: _Event) -> None:
         seg = self._pick_segment(float(self.streams.arrivals.random()))
         a = self._new_account(seg, _PROSPECT)
         self._log(_E["arrival"], a, _NONE, _PROSPECT)
@@ -760,7 +849,7 @@ class Model:
         cycle = exponential(u_cycle, self.scenario.pipeline.sales_cycle_days)
         self._at(cycle, self._on_decision, a)
 
-    def _on_decision(self, ev: simpy.Event) -> None:
+    def _on_decision(self, ev: _Event) -> None:
         a: Account = ev._value
         if a.stage != _PROSPECT:
             return

@@ -187,10 +187,23 @@ def metric_over_time(
             color=colour,
             label=strategy_label(name) if by == "strategy" else str(name),
         )
-    _style(ax, f"{metric.replace('_', ' ')} per period", "period", metric.replace("_", " "))
+    label = _METRIC_LABELS.get(metric, metric.replace("_", " "))
+    unit = _period_name(table)
+    _style(ax, f"{label} per {unit}", f"{unit} (1 = the first)", label)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def _period_name(table: pd.DataFrame) -> str:
+    """The period length of a summarize table in words: month, quarter, year (else period)."""
+    if not {"period_start", "period_end"} <= set(table.columns) or table.empty:
+        return "period"
+    days = float((table["period_end"] - table["period_start"]).max())
+    for name, length in (("month", 365 / 12), ("quarter", 365 / 4), ("year", 365.0)):
+        if abs(days - length) < 1e-6:
+            return name
+    return "period"
 
 
 def segment_bars(table: pd.DataFrame, metric: str, ax: plt.Axes | None = None) -> Figure:
@@ -199,7 +212,8 @@ def segment_bars(table: pd.DataFrame, metric: str, ax: plt.Axes | None = None) -
     sub = table.groupby("segment", observed=True)[metric].mean().reindex(SEGMENTS)
     ax.bar(range(4), sub.to_numpy(), color=[SEGMENT_COLOURS[s] for s in SEGMENTS])
     ax.set_xticks(range(4), [s.replace("_", "-") for s in SEGMENTS])
-    _style(ax, f"{metric.replace('_', ' ')} by segment", "segment", metric.replace("_", " "))
+    label = _METRIC_LABELS.get(metric, metric.replace("_", " "))
+    _style(ax, f"{label} by segment", "segment", label)
     fig.tight_layout()
     return fig
 
@@ -240,3 +254,247 @@ def _fig_ax(ax: plt.Axes | None, size: tuple[float, float]) -> tuple[Figure, plt
         return ax.figure, ax
     fig, ax = plt.subplots(figsize=size)
     return fig, ax
+
+
+# ---------------------------------------------------------------- lesson figures (issue 6)
+def capacity_curves(table: pd.DataFrame) -> Figure:
+    """Team size against time to resolution, churn and utilisation, one line per strategy.
+
+    ``table`` is tidy, as from :func:`simkit.widgets.capacity_sweep`: columns ``strategy``,
+    ``managers``, ``metric``, ``mean``, ``ci_low``, ``ci_high`` (and ``n``: with fewer than 3
+    runs per point the intervals are left out, being too wide to read).
+
+    >>> t = pd.DataFrame({"strategy": "reactive", "managers": [2, 2, 2, 4, 4, 4],
+    ...     "metric": ["time_to_resolution", "churn_rate", "utilisation"] * 2,
+    ...     "mean": [3.0, 19.0, 90.0, 0.6, 17.0, 45.0], "ci_low": float("nan"),
+    ...     "ci_high": float("nan")})
+    >>> [ax.get_title(loc="left") for ax in capacity_curves(t).axes]
+    ['Time to resolution', 'Churn', 'Team utilisation']
+    """
+    panels = [
+        ("time_to_resolution", "Time to resolution", "days from issue to fix"),
+        ("churn_rate", "Churn", "% of accounts lost per year"),
+        ("utilisation", "Team utilisation", "% of team hours in use"),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    # intervals from fewer than 3 runs are too wide to help: show means only
+    show_ci = "n" not in table.columns or bool((table["n"] >= 3).all())
+    for ax, (metric, title, ylabel) in zip(axes, panels, strict=True):
+        sub = table[table["metric"] == metric]
+        for name, line in sub.groupby("strategy", sort=False):
+            line = line.sort_values("managers")
+            err = np.nan_to_num(
+                np.vstack([line["mean"] - line["ci_low"], line["ci_high"] - line["mean"]])
+            )
+            ax.errorbar(
+                line["managers"],
+                line["mean"],
+                yerr=err if show_ci else None,
+                marker="o",
+                capsize=3,
+                color=strategy_colour(str(name)),
+                label=strategy_label(str(name)),
+            )
+        _style(ax, title, "account managers", ylabel)
+        ax.set_xticks(sorted(sub["managers"].unique()))
+        if metric == "time_to_resolution" and len(sub) and sub["mean"].max() > 20:
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        if metric == "utilisation":
+            ax.set_ylim(0, 105)
+        elif ax.get_yscale() == "linear":
+            ax.set_ylim(0, None)  # from zero, so small differences are not blown up
+    axes[0].legend(frameon=False, fontsize=8)
+    fig.suptitle("More accounts per manager: queues, waiting and churn", x=0.01, ha="left")
+    fig.tight_layout()
+    return fig
+
+
+def survival_curves(
+    curves: dict[str, Sequence[float]],
+    observed: Sequence[float] | None = None,
+    period: str = "year",
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """Share of a cohort still a customer, period by period (0-100 %).
+
+    ``curves`` maps a label to survival shares S(0..T) (fractions, S(0) = 1); ``observed``
+    adds measured shares as dots (e.g. a simulated cohort).
+
+    >>> fig = survival_curves({"r = 0.8": [1, 0.8, 0.64]}, observed=[1, 0.78, 0.66])
+    >>> fig.axes[0].get_ylabel()
+    '% of the cohort still a customer'
+    """
+    fig, ax = _fig_ax(ax, (7, 3.6))
+    palette = ["#1f78b4", "#d95f02", "#1b9e77", "#7570b3", "#e7298a"]
+    for i, (label, values) in enumerate(curves.items()):
+        y = 100 * np.asarray(values, dtype=float)
+        ax.plot(np.arange(len(y)), y, color=palette[i % len(palette)], lw=2, label=label)
+    if observed is not None:
+        y = 100 * np.asarray(observed, dtype=float)
+        ax.plot(np.arange(len(y)), y, "o", color="#333333", label="simulated cohort", zorder=3)
+    _style(
+        ax, "How many of a cohort are still customers", period, "% of the cohort still a customer"
+    )
+    ax.set_ylim(0, 102)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def retention_value(discount_rate: float = 0.1, highlight: Sequence[float] = ()) -> Figure:
+    """Expected lifetime and margin multiple against the renewal rate: the curve bends up.
+
+    >>> fig = retention_value(0.1, highlight=[0.8, 0.85])
+    >>> fig.axes[0].get_xlabel()
+    'renewal rate per year (%)'
+    """
+    from simkit.retention import expected_lifetime, margin_multiple
+
+    r = np.linspace(0.5, 0.95, 91)
+    life = np.array([expected_lifetime(v) for v in r])
+    mult = np.array([margin_multiple(v, discount_rate) for v in r])
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.plot(100 * r, life, color="#1f78b4", lw=2, label="expected lifetime (years)")
+    ax.plot(
+        100 * r,
+        mult,
+        color="#1b9e77",
+        lw=2,
+        label=f"value in years of margin (discount {100 * discount_rate:g} %)",
+    )
+    for v in highlight:
+        ax.axvline(100 * v, color="#999999", lw=1, ls="--")
+        ax.plot([100 * v], [margin_multiple(v, discount_rate)], "o", color="#1b9e77")
+    _style(ax, "A few points of retention are worth a lot", "renewal rate per year (%)", "years")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def segment_compare_bars(
+    table: pd.DataFrame, metric: str, title: str | None = None, ax: plt.Axes | None = None
+) -> Figure:
+    """A metric by segment, one bar per strategy in each segment.
+
+    ``table`` has ``strategy``, ``segment`` and ``metric`` columns, e.g.
+    ``summarize(comparison, by=["strategy", "segment"], period="all")``; rows of the same
+    (strategy, segment) are averaged.
+
+    >>> t = pd.DataFrame({"strategy": ["reactive", "reactive", "proactive_check_ins"] * 2,
+    ...     "segment": ["key", "small", "key", "small", "key", "small"],
+    ...     "nrr": [90.0, 80.0, 95.0, 88.0, 92.0, 81.0]})
+    >>> segment_compare_bars(t, "nrr").axes[0].get_xlabel()
+    'segment'
+    """
+    if metric not in table.columns:
+        raise ValueError(f"{metric!r} is not a column of the table")
+    fig, ax = _fig_ax(ax, (7, 3.4))
+    means = table.groupby(["segment", "strategy"], observed=True, sort=False)[metric].mean()
+    means = means.unstack("strategy")
+    segments = [s for s in SEGMENTS if s in means.index]
+    strategies = list(dict.fromkeys(table["strategy"]))
+    width = 0.8 / max(len(strategies), 1)
+    x = np.arange(len(segments))
+    for i, name in enumerate(strategies):
+        ax.bar(
+            x + (i - (len(strategies) - 1) / 2) * width,
+            means.loc[segments, name].to_numpy(),
+            width,
+            color=strategy_colour(name),
+            label=strategy_label(name),
+        )
+    ax.set_xticks(x, [s.replace("_", "-") for s in segments])
+    label = _METRIC_LABELS.get(metric, metric.replace("_", " "))
+    _style(ax, title or f"{label} by segment", "segment", label)
+    if table[metric].abs().max() >= 1e4:
+        _money(ax)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+_METRIC_LABELS = {
+    "retention_rate": "Retention rate (%)",
+    "churn_rate": "Churn (%)",
+    "logo_retention": "Logo retention (%)",
+    "grr": "GRR (%)",
+    "nrr": "NRR (%)",
+    "renewal_rate": "Renewal rate (%)",
+    "upsell_rate": "Upsell success (%)",
+    "engagement_rate": "Engagement (%)",
+    "time_to_resolution": "Time to resolution (days)",
+    "nps": "NPS (-100 to 100)",
+    "clv": "CLV (currency)",
+    "revenue": "Revenue (currency)",
+}
+"""Axis labels with units for :func:`simkit.summary.summarize` columns."""
+
+
+def whitespace_bars(table: pd.DataFrame, ax: plt.Axes | None = None) -> Figure:
+    """Expansion ARR won against ARR left on the table (opportunities never pitched), by segment.
+
+    ``table`` is indexed by segment with ``won_arr`` and ``missed_arr`` columns, as from
+    :func:`simkit.widgets.whitespace_by_segment`.
+
+    >>> t = pd.DataFrame({"won_arr": [5e5, 1e5], "missed_arr": [2e5, 3e5]},
+    ...                  index=pd.Index(["key", "small"], name="segment"))
+    >>> whitespace_bars(t).axes[0].get_ylabel()
+    'ARR (currency per year)'
+    """
+    from matplotlib.patches import Patch
+
+    fig, ax = _fig_ax(ax, (7, 3.4))
+    segments = [s for s in SEGMENTS if s in table.index]
+    x = np.arange(len(segments))
+    won = table.loc[segments, "won_arr"].to_numpy(dtype=float)
+    missed = table.loc[segments, "missed_arr"].to_numpy(dtype=float)
+    colours = [SEGMENT_COLOURS[s] for s in segments]
+    ax.bar(x - 0.2, won, 0.4, color=colours, label="expansion won")
+    ax.bar(x + 0.2, missed, 0.4, color=colours, alpha=0.35, hatch="//", label="whitespace left")
+    ax.set_xticks(x, [s.replace("_", "-") for s in segments])
+    _style(ax, "Expansion won vs whitespace left, by segment", "segment", "ARR (currency per year)")
+    _money(ax)
+    ax.legend(
+        handles=[
+            Patch(facecolor="#777777", label="expansion won"),
+            Patch(facecolor="#777777", alpha=0.35, hatch="//", label="whitespace left"),
+        ],
+        frameon=False,
+        fontsize=8,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def book_shares(book: pd.DataFrame, ax: plt.Axes | None = None) -> Figure:
+    """Share of accounts against share of ARR, by segment: where the money sits.
+
+    ``book`` is indexed by segment with ``share of accounts (%)`` and ``share of ARR (%)``
+    columns, as from :func:`simkit.widgets.book_by_segment`.
+
+    >>> b = pd.DataFrame({"share of accounts (%)": [10.0, 90.0], "share of ARR (%)": [60.0, 40.0]},
+    ...                  index=pd.Index(["key", "small"], name="segment"))
+    >>> book_shares(b).axes[0].get_ylabel()
+    '% of the book'
+    """
+    from matplotlib.patches import Patch
+
+    fig, ax = _fig_ax(ax, (7, 3.4))
+    segments = [s for s in SEGMENTS if s in book.index]
+    x = np.arange(len(segments))
+    colours = [SEGMENT_COLOURS[s] for s in segments]
+    ax.bar(x - 0.2, book.loc[segments, "share of accounts (%)"], 0.4, color=colours, alpha=0.35)
+    ax.bar(x + 0.2, book.loc[segments, "share of ARR (%)"], 0.4, color=colours)
+    ax.set_xticks(x, [s.replace("_", "-") for s in segments])
+    _style(ax, "Where the accounts are, and where the money is", "segment", "% of the book")
+    ax.legend(
+        handles=[
+            Patch(facecolor="#777777", alpha=0.35, label="share of accounts"),
+            Patch(facecolor="#777777", label="share of ARR"),
+        ],
+        frameon=False,
+        fontsize=8,
+    )
+    fig.tight_layout()
+    return fig

@@ -58,6 +58,8 @@ class Question:
 
     def widget(self) -> Any:
         """An ipywidgets box: the prompt, radio buttons, a Check button and the feedback."""
+        import html
+
         import ipywidgets as w
 
         radio = w.RadioButtons(
@@ -69,10 +71,11 @@ class Question:
         def on_click(_b: object) -> None:
             ok, text = self.check(radio.value)
             colour = "#1b7837" if ok else "#b2182b"
-            feedback.value = f"<span style='color:{colour}'>{text}</span>"
+            feedback.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
 
         button.on_click(on_click)
-        box = w.VBox([w.HTML(f"<b>Check yourself:</b> {self.prompt}"), radio, button, feedback])
+        prompt = w.HTML(f"<b>Check yourself:</b> {html.escape(self.prompt)}")
+        box = w.VBox([prompt, radio, button, feedback])
         box.check = on_click  # type: ignore[attr-defined]  # lets tests press the button
         box.radio = radio  # type: ignore[attr-defined]
         box.feedback = feedback  # type: ignore[attr-defined]

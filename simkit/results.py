@@ -65,27 +65,25 @@ class Results:
 
         log = model.log
         seg_codes = np.fromiter((a.seg for a in model.accounts), np.int8, len(model.accounts))
-        account = np.asarray(log.account, dtype=np.int64)
+        account = log.column("account")
         details = sorted(log.details, key=log.details.__getitem__)
+        codes = log.column
         events = pd.DataFrame(
             {
-                "time": np.asarray(log.time, dtype=float) - model.t0,
+                "time": codes("time") - model.t0,
                 "account": account,
                 "segment": pd.Categorical.from_codes(seg_codes[account], dtype=SEGMENT_DTYPE),
-                "event": pd.Categorical.from_codes(np.asarray(log.event, np.int8), list(EVENTS)),
-                "stage_before": pd.Categorical.from_codes(
-                    np.asarray(log.before, np.int8), dtype=STAGE_DTYPE
-                ),
-                "stage_after": pd.Categorical.from_codes(
-                    np.asarray(log.after, np.int8), dtype=STAGE_DTYPE
-                ),
-                "arr": np.asarray(log.arr, dtype=float),
-                "arr_change": np.asarray(log.arr_change, dtype=float),
-                "health": np.asarray(log.health, dtype=float),
-                "value": np.asarray(log.value, dtype=float),
-                "hours": np.asarray(log.hours, dtype=float),
-                "detail": pd.Categorical.from_codes(np.asarray(log.detail, np.int16), details),
-            }
+                "event": pd.Categorical.from_codes(codes("event"), list(EVENTS)),
+                "stage_before": pd.Categorical.from_codes(codes("before"), dtype=STAGE_DTYPE),
+                "stage_after": pd.Categorical.from_codes(codes("after"), dtype=STAGE_DTYPE),
+                "arr": codes("arr"),
+                "arr_change": codes("arr_change"),
+                "health": codes("health"),
+                "value": codes("value"),
+                "hours": codes("hours"),
+                "detail": pd.Categorical.from_codes(codes("detail"), details),
+            },
+            copy=False,
         )
         return cls(
             scenario=model.scenario,

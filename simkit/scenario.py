@@ -40,6 +40,8 @@ SEGMENTS: tuple[str, ...] = ("key", "enterprise", "mid_market", "small")
 """Account segments (tiers), from the most to the least valuable."""
 
 DAYS_PER_YEAR = 365.0
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 
 
@@ -191,8 +193,11 @@ class Theory(_Frozen):
     """Switch strategy effects off and let each account renew with its own fixed probability.
 
     With ``renewal="constant"`` every account renews with probability ``r`` at each contract
-    end (survival r^t); with ``renewal="beta"`` each account draws its probability once from
-    Beta(alpha, beta) (the shifted-beta-geometric model). No issues, upsells, competitors,
+    end (survival r^t); with ``renewal="beta"`` each account draws its *churn* probability
+    once from Beta(alpha, beta), the shifted-beta-geometric model: survival
+    B(alpha, beta + t) / B(alpha, beta), first-renewal rate beta / (alpha + beta) (see
+    :func:`simkit.retention.sbg_survival`). Every account starts as a new customer at time 0
+    and is measured from then (any warm-up is ignored). No issues, upsells, competitors,
     surveys, pipeline or win-back happen, and strategies have no effect.
     """
 
@@ -333,6 +338,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual file mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

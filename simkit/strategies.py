@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simkit.accounts import Account, Stage
+from simkit.accounts import Account
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,10 @@ class Cadence:
 
 @dataclass(frozen=True)
 class Alert:
-    """Step in with ``touch`` when health falls to ``threshold`` (at most every ``cooldown_days``)."""
+    """Step in with ``touch`` when health falls to ``threshold``.
+
+    At most once every ``cooldown_days`` per account.
+    """
 
     threshold: float
     touch: Touch
@@ -307,7 +310,7 @@ def get_strategy(spec: str | Strategy) -> Strategy:
     >>> get_strategy("magic")
     Traceback (most recent call last):
     ...
-    ValueError: unknown strategy 'magic'; choose from reactive, key_account_focus, customer_success, proactive_check_ins (or join them with +)
+    ValueError: unknown strategy 'magic'; choose from reactive, key_account_focus, ...
     """
     if isinstance(spec, Strategy):
         return spec
@@ -321,8 +324,3 @@ def get_strategy(spec: str | Strategy) -> Strategy:
             )
         built.append(BUILT_IN[n]())
     return built[0] if len(built) == 1 else Combined(*built)
-
-
-def is_active_stage(stage: Stage) -> bool:
-    """True for stages that hold a contract."""
-    return stage == Stage.CUSTOMER or stage == Stage.LOYAL

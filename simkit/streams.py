@@ -14,11 +14,11 @@ Tapes are filled in blocks from ``numpy.random.Generator`` instances seeded by
 ``SeedSequence(seed, spawn_key=(replication, purpose, ...))``, so results depend only on
 (seed, replication) and never on the process, the machine or the order runs are executed:
 
->>> a = Streams(seed=7, replication=0, accounts=3)
->>> b = Streams(seed=7, replication=0, accounts=3)
+>>> a = Streams(seed=7, replication=0)
+>>> b = Streams(seed=7, replication=0)
 >>> a.uniform("issues", 2) == b.uniform("issues", 2)
 True
->>> c = Streams(seed=7, replication=1, accounts=3)
+>>> c = Streams(seed=7, replication=1)
 >>> a.uniform("issues", 2) == c.uniform("issues", 2)
 False
 """
@@ -44,51 +44,180 @@ PURPOSES: tuple[str, ...] = (
     "theory",  # per-account fixed renewal probabilities (theory mode)
 )
 
+_CHUNK = 256  # accounts whose first blocks are drawn together, in one vectorised call
 _REFILL = 64  # numbers per refill block once an account has used its first block
 _STD_NORMAL = NormalDist()
+
+WIDTHS: dict[str, int] = {
+    "issues": 24,
+    "upsells": 12,
+    "competitors": 8,
+    "surveys": 16,
+    "renewals": 8,
+    "pipeline": 4,
+    "winback": 2,
+    "portfolio": 4,
+    "theory": 2,
+}
+"""Numbers per account in the first block of each purpose: a fixed part of the stream's
+layout, so the numbers an account sees never depend on the scenario or horizon."""
 
 
 class Tape:
     """Uniform(0, 1) numbers for one purpose, a separate tape for each account.
 
-    The first ``width`` numbers of the first ``rows`` accounts are drawn in one vectorised
-    call and kept in a flat ``array('d')`` (8 bytes a number, Python floats on access). An
-    account that needs more, or one created beyond ``rows``, gets further blocks from its own
-    generator keyed by (account, block number), so the numbers an account sees never depend
-    on what other accounts do.
+    Account ``i``'s first ``width`` numbers come from chunk ``i // 256``: one vectorised draw
+    from a generator keyed by (replication, purpose, chunk), stored in a flat ``array('d')``
+    (8 bytes a number, Python floats on access). Numbers beyond the first block come from
+    the account's own generator keyed by (account, block number). Every number is therefore
+    a function of (seed, replication, purpose, account, position) alone: it does not depend
+    on how many accounts exist, how long the run is, or what other accounts did.
     """
 
-    __slots__ = ("_seed", "_key", "_rows", "_width", "_flat", "_pos", "_extra")
+    __slots__ = ("_seed", "_key", "_width", "_flat", "_pos", "_extra", "_seeder")
 
-    def __init__(self, seed: int, key: tuple[int, ...], rows: int, width: int = 16) -> None:
+    def __init__(self, seed: int, key: tuple[int, ...], width: int = 16) -> None:
         self._seed = seed
         self._key = key
-        self._rows = rows
         self._width = width
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
-        self._flat = array("d", rng.random(rows * width).tobytes())
-        self._pos = [0] * rows
+        self._flat = array("d")
+        self._pos: list[int] = []
         self._extra: dict[int, list] = {}
+        self._seeder: _BlockSeeder | None = None
 
     def next(self, account: int) -> float:
         """The next uniform number on ``account``'s tape, in [0, 1)."""
-        if account < self._rows:
+        try:
             p = self._pos[account]
-            if p < self._width:
-                self._pos[account] = p + 1
-                return self._flat[account * self._width + p]
+        except IndexError:
+            self._grow(account)
+            p = 0
+        if p < self._width:
+            self._pos[account] = p + 1
+            return self._flat[account * self._width + p]
         return self._next_extra(account)
+
+    def _grow(self, account: int) -> None:
+        """Draw the first blocks of every chunk up to the one holding ``account``."""
+        while len(self._pos) <= account:
+            chunk = len(self._pos) // _CHUNK
+            ss = np.random.SeedSequence(self._seed, spawn_key=(*self._key, 2**32 + chunk))
+            self._flat.frombytes(np.random.default_rng(ss).random(_CHUNK * self._width).tobytes())
+            self._pos.extend([0] * _CHUNK)
 
     def _next_extra(self, account: int) -> float:
         state = self._extra.get(account)
         if state is None or state[1] == _REFILL:
             block = 0 if state is None else state[2] + 1
-            ss = np.random.SeedSequence(self._seed, spawn_key=(*self._key, account, block))
-            state = [np.random.default_rng(ss).random(_REFILL).tolist(), 0, block]
+            if self._seeder is None:
+                self._seeder = _BlockSeeder(self._seed, self._key)
+            numbers = self._seeder.block(account, block)
+            state = [numbers, 0, block]  # 8 bytes a number, not a Python float each
             self._extra[account] = state
         u = state[0][state[1]]
         state[1] += 1
         return u
+
+
+# SeedSequence and PCG64 constants (numpy's documented, stream-compatible algorithms)
+_M32, _M128 = 0xFFFFFFFF, (1 << 128) - 1
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
+_PCG_MULT = 0x2360ED051FC65DA44385DF649FCCF645
+_FAST_SEEDING: bool | None = None  # checked against numpy once per process
+
+
+def _words(n: int) -> list[int]:
+    """``n`` as little-endian 32-bit words, the way SeedSequence reads an integer."""
+    out = [n & _M32]
+    n >>= 32
+    while n:
+        out.append(n & _M32)
+        n >>= 32
+    return out
+
+
+class _BlockSeeder:
+    """The refill blocks of one tape, drawn as
+    ``default_rng(SeedSequence(seed, spawn_key=(*key, account, block))).random(64)``
+    but about twice as fast: the SeedSequence pool is mixed with the seed and the tape's
+    key once, and only the account and block words are mixed in per block (numpy spends
+    most of its time converting and mixing the whole key every time). The result is
+    checked against numpy once per process, and numpy's own path is used if they differ.
+    """
+
+    __slots__ = ("_seed", "_key", "_pool", "_hash", "_bitgen", "_gen")
+
+    def __init__(self, seed: int, key: tuple[int, ...]) -> None:
+        self._seed, self._key = seed, key
+        entropy = _words(seed)
+        entropy += [0] * (4 - len(entropy))  # padded to the pool size when spawning
+        entropy += [w for k in key for w in _words(k)]
+        h, pool = _INIT_A, [0, 0, 0, 0]
+
+        def hashmix(v: int) -> int:
+            nonlocal h
+            v ^= h
+            h = (h * _MULT_A) & _M32
+            v = (v * h) & _M32
+            return v ^ (v >> 16)
+
+        def mix(x: int, y: int) -> int:
+            r = (_MIX_L * x - _MIX_R * y) & _M32
+            return r ^ (r >> 16)
+
+        for i in range(4):
+            pool[i] = hashmix(entropy[i])
+        for src in range(4):
+            for dst in range(4):
+                if src != dst:
+                    pool[dst] = mix(pool[dst], hashmix(pool[src]))
+        for word in entropy[4:]:
+            for dst in range(4):
+                pool[dst] = mix(pool[dst], hashmix(word))
+        self._pool, self._hash = pool, h
+        self._bitgen = np.random.PCG64(0)
+        self._gen = np.random.Generator(self._bitgen)
+
+    def block(self, account: int, block: int) -> array:
+        """The ``block``-th refill block of ``account`` (64 uniform numbers)."""
+        global _FAST_SEEDING
+        if _FAST_SEEDING is None:
+            _FAST_SEEDING = all(self._fast(a, b) == self._numpy(a, b) for a, b in _CHECKS)
+        return self._fast(account, block) if _FAST_SEEDING else self._numpy(account, block)
+
+    def _numpy(self, account: int, block: int) -> array:
+        ss = np.random.SeedSequence(self._seed, spawn_key=(*self._key, account, block))
+        return array("d", np.random.default_rng(ss).random(_REFILL).tobytes())
+
+    def _fast(self, account: int, block: int) -> array:
+        pool, h = list(self._pool), self._hash
+        for word in (*_words(account), *_words(block)):
+            for dst in range(4):
+                v = word ^ h
+                h = (h * _MULT_A) & _M32
+                v = (v * h) & _M32
+                v ^= v >> 16
+                r = (_MIX_L * pool[dst] - _MIX_R * v) & _M32
+                pool[dst] = r ^ (r >> 16)
+        h, state = _INIT_B, []
+        for i in range(8):  # SeedSequence.generate_state(4, uint64), as 32-bit words
+            v = pool[i & 3] ^ h
+            h = (h * _MULT_B) & _M32
+            v = (v * h) & _M32
+            state.append(v ^ (v >> 16))
+        seed = (state[1] << 96) | (state[0] << 64) | (state[3] << 32) | state[2]
+        inc = (((state[5] << 96) | (state[4] << 64) | (state[7] << 32) | state[6]) << 1 | 1) & _M128
+        self._bitgen.state = {  # PCG64 seeding: state 0, step, add the seed, step
+            "bit_generator": "PCG64",
+            "state": {"state": ((inc + seed) * _PCG_MULT + inc) & _M128, "inc": inc},
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        return array("d", self._gen.random(_REFILL).tobytes())
+
+
+_CHECKS = ((0, 0), (7, 1), (2**32 + 3, 2))
 
 
 class Streams:
@@ -98,18 +227,11 @@ class Streams:
     ----------
     seed : the scenario seed.
     replication : replication number; each replication gets independent streams.
-    accounts : accounts whose first block is drawn up front (the starting book plus the
-        expected newcomers); later accounts still work, a little slower.
-    widths : numbers per account in the first block, by purpose (default 16).
     """
 
-    def __init__(
-        self, seed: int, replication: int, accounts: int, widths: dict[str, int] | None = None
-    ) -> None:
+    def __init__(self, seed: int, replication: int) -> None:
         self.seed = int(seed)
         self.replication = int(replication)
-        self._accounts = accounts
-        self._widths = widths or {}
         self._tapes: dict[str, Tape] = {}
         shared = np.random.SeedSequence(self.seed, spawn_key=(self.replication, len(PURPOSES)))
         self.arrivals = np.random.default_rng(shared)
@@ -120,8 +242,7 @@ class Streams:
         tape = self._tapes.get(purpose)
         if tape is None:
             key = (self.replication, PURPOSES.index(purpose))
-            width = self._widths.get(purpose, 16)
-            tape = self._tapes[purpose] = Tape(self.seed, key, self._accounts, width)
+            tape = self._tapes[purpose] = Tape(self.seed, key, WIDTHS.get(purpose, 16))
         return tape
 
     def uniform(self, purpose: str, account: int) -> float:

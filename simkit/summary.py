@@ -305,6 +305,133 @@ def _apply_metrics(t: pd.DataFrame) -> None:
     del t["resolution_days"]
 
 
+def _codes(col: pd.Series, names: Sequence[str]) -> np.ndarray:
+    """Integer codes of a categorical (or text) column, in the order of ``names`` (-1: other)."""
+    cat = col.astype(pd.CategoricalDtype(list(names)))
+    return cat.cat.codes.to_numpy()
+
+
+def _one_run_table(ev: pd.DataFrame, edges: np.ndarray) -> pd.DataFrame:
+    """``summarize(results, by=[], period=...)`` for a single run, computed with numpy.
+
+    Same definitions, same columns and metrics; sums may differ from :func:`summarize` in
+    the last bits only (it adds in another order). This is what makes a run's summary cheap.
+    """
+    from simkit.model import EVENTS
+
+    n_per = len(edges) - 1
+    time = ev["time"].to_numpy(dtype=float)
+    acct = ev["account"].to_numpy(dtype=np.int64)
+    code = _codes(ev["event"], EVENTS)
+    after = _codes(ev["stage_after"], ("prospect", "customer", "loyal", "former"))
+    first = ev["stage_before"].isna().to_numpy()
+    arr = ev["arr"].to_numpy(dtype=float)
+    change = ev["arr_change"].to_numpy(dtype=float)
+    value = ev["value"].to_numpy(dtype=float)
+    hours = ev["hours"].to_numpy(dtype=float)
+    if len(time) > 1 and not (np.diff(time) >= 0).all():  # the model logs in time order
+        order = np.argsort(time, kind="stable")
+        time, acct, code, after, first = (
+            time[order],
+            acct[order],
+            code[order],
+            after[order],
+            first[order],
+        )
+        arr, change, value, hours = arr[order], change[order], value[order], hours[order]
+    n_acc = int(acct.max()) + 1 if len(acct) else 0
+    active = (after == 1) | (after == 2)
+
+    # state of every account at every edge: its last event at or before the edge
+    by_acct = np.argsort(acct, kind="stable")  # each account's events, in time order
+    run_start = np.concatenate([[0], np.cumsum(np.bincount(acct, minlength=n_acc))[:-1]])
+    act_at = np.zeros((len(edges), n_acc), dtype=bool)
+    arr_at = np.zeros((len(edges), n_acc))
+    for k, t in enumerate(edges):
+        seen = np.bincount(acct[: np.searchsorted(time, t, side="right")], minlength=n_acc)
+        has = seen > 0
+        last = by_acct[run_start[has] + seen[has] - 1]
+        act_at[k, has] = active[last]
+        arr_at[k, has] = np.where(active[last], arr[last], 0.0)
+
+    # events inside the horizon, by period; "cohort" = the account was active at the start
+    inside = time > 0
+    t_in, a_in, c_in = time[inside], acct[inside], code[inside]
+    per = np.clip(np.searchsorted(edges, t_in, side="left") - 1, 0, n_per - 1)
+    cohort = act_at[per, a_in]
+    e = {name: i for i, name in enumerate(EVENTS)}
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(per[mask], minlength=n_per).astype(float)
+
+    def total(mask: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return np.bincount(per[mask], weights=weights[mask], minlength=n_per)
+
+    chg, val = change[inside], value[inside]
+    gone = (c_in == e["churn"]) | (c_in == e["defect"])
+    survey = c_in == e["survey"]
+    touchy = (c_in == e["touch"]) | (c_in == e["issue_resolved"]) | survey
+    engaged_pairs = np.unique(per[touchy & cohort] * n_acc + a_in[touchy & cohort])
+    lost = act_at[:-1] & ~act_at[1:]
+    table = pd.DataFrame(
+        {
+            "period": np.arange(n_per),
+            "period_start": edges[:-1],
+            "period_end": edges[1:],
+            "start": act_at[:-1].sum(axis=1),
+            "end": act_at[1:].sum(axis=1),
+            "lost": lost.sum(axis=1),
+            "start_arr": arr_at[:-1].sum(axis=1),
+            "engaged": np.bincount(engaged_pairs // max(n_acc, 1), minlength=n_per),
+            "revenue": _one_run_revenue(time, acct, arr, change, first, edges),
+            "new": count(c_in == e["convert"]),
+            "new_arr": total(c_in == e["convert"], chg),
+            "expansion": total((c_in == e["upsell"]) & cohort, chg),
+            "contraction": -total((c_in == e["contract"]) & cohort, chg),
+            "churned_arr": -total(gone & cohort, chg),
+            "all_expansion": total(c_in == e["upsell"], chg),
+            "all_contraction": -total(c_in == e["contract"], chg),
+            "all_churned": -total(gone, chg),
+            "renewed": count(c_in == e["renew"]),
+            "up_for_renewal": count((c_in == e["renew"]) | (c_in == e["churn"])),
+            "upsells": count(c_in == e["upsell"]),
+            "pitches": count((c_in == e["upsell"]) | (c_in == e["upsell_fail"])),
+            "resolved": count(c_in == e["issue_resolved"]),
+            "resolution_days": total(c_in == e["issue_resolved"], val),
+            "responses": count(survey),
+            "promoters": count(survey & (val >= 9)),
+            "detractors": count(survey & (val <= 6)),
+            "manager_hours": total(np.ones(len(per), bool), hours[inside]),
+        }
+    )
+    _apply_metrics(table)
+    return table
+
+
+def _one_run_revenue(
+    time: np.ndarray,
+    acct: np.ndarray,
+    arr: np.ndarray,
+    change: np.ndarray,
+    first: np.ndarray,
+    edges: np.ndarray,
+) -> np.ndarray:
+    """Revenue per period: every account's ARR integrated over time (as :func:`_revenue`)."""
+    step = (change != 0) | first
+    t, a, v = time[step], acct[step], arr[step]
+    order = np.lexsort((t, a))  # by account, then time (stable for equal times)
+    t, a, v = t[order], a[order], v[order]
+    until = np.append(t[1:], edges[-1])
+    until[:-1][a[1:] != a[:-1]] = edges[-1]  # an account's last step runs to the horizon
+    pay = v > 0
+    t, until, v = t[pay], until[pay], v[pay]
+    out = np.empty(len(edges) - 1)
+    for k in range(len(edges) - 1):
+        overlap = (np.minimum(until, edges[k + 1]) - np.maximum(t, edges[k])).clip(min=0)
+        out[k] = float(np.sum(v * overlap / 365.0))
+    return out
+
+
 HEADLINE = {
     "logo_retention": "Logo retention (%/yr)",
     "churn_rate": "Churn (%/yr)",
@@ -328,8 +455,9 @@ def run_summary(res: Results) -> pd.Series:
     Yearly rates are the mean over the horizon's years (a final part-year counts in
     proportion to its length); totals are over the whole horizon.
     """
-    yearly = summarize(res, by=[], period="Y")
-    whole = summarize(res, by=[], period="all").iloc[0]
+    horizon = res.scenario.horizon_days
+    yearly = _one_run_table(res.events, period_edges(horizon, "Y"))
+    whole = _one_run_table(res.events, period_edges(horizon, "all")).iloc[0]
     weight = (yearly["period_end"] - yearly["period_start"]).to_numpy()
     out = {}
     for col in (

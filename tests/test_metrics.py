@@ -268,8 +268,11 @@ BAD_INPUT = [
     (upsell_rate, dict(successes=-1, attempts=5), "successes must be 0 or more"),
     (customer_lifetime_value, dict(avg_revenue=-1, lifespan=2), "avg_revenue must be 0 or more"),
     (customer_lifetime_value, dict(avg_revenue=1, lifespan=-2), "lifespan must be 0 or more"),
-    (customer_lifetime_value, dict(avg_revenue=1, lifespan=2, acquisition_cost=-5),
-     "acquisition_cost must be 0 or more"),
+    (
+        customer_lifetime_value,
+        dict(avg_revenue=1, lifespan=2, acquisition_cost=-5),
+        "acquisition_cost must be 0 or more",
+    ),
     # more out than in
     (churn_rate, dict(lost=120, start=100), "lost must not be more than start"),
     (retention_rate, dict(start=100, end=5, new=10), "end must be at least new"),
@@ -294,30 +297,63 @@ BAD_INPUT = [
     (churn_rate, dict(lost=10**400, start=10), "lost is too large"),
     (revenue_growth, dict(start_revenue=NAN, end_revenue=1), "start_revenue must be a finite"),
     # revenue retention
-    (gross_revenue_retention, dict(start_arr=0, contraction=0, churned_arr=0),
-     "start_arr must be greater than 0"),
-    (gross_revenue_retention, dict(start_arr=100, contraction=-5, churned_arr=0),
-     r"contraction must be 0 or more \(enter the amount lost as a positive number\)"),
-    (gross_revenue_retention, dict(start_arr=100, contraction=5, churned_arr=-5),
-     "churned_arr must be 0 or more"),
-    (gross_revenue_retention, dict(start_arr=100, contraction=60, churned_arr=50),
-     "contraction \\+ churned_arr must not be more than start_arr"),
-    (net_revenue_retention, dict(start_arr=100, expansion=-1, contraction=0, churned_arr=0),
-     "expansion must be 0 or more"),
-    (net_revenue_retention, dict(start_arr=100, expansion=0, contraction=-1, churned_arr=0),
-     "contraction must be 0 or more"),
-    (net_revenue_retention, dict(start_arr=100, expansion=500, contraction=60, churned_arr=50),
-     "contraction \\+ churned_arr must not be more than start_arr"),
+    (
+        gross_revenue_retention,
+        dict(start_arr=0, contraction=0, churned_arr=0),
+        "start_arr must be greater than 0",
+    ),
+    (
+        gross_revenue_retention,
+        dict(start_arr=100, contraction=-5, churned_arr=0),
+        r"contraction must be 0 or more \(enter the amount lost as a positive number\)",
+    ),
+    (
+        gross_revenue_retention,
+        dict(start_arr=100, contraction=5, churned_arr=-5),
+        "churned_arr must be 0 or more",
+    ),
+    (
+        gross_revenue_retention,
+        dict(start_arr=100, contraction=60, churned_arr=50),
+        "contraction \\+ churned_arr must not be more than start_arr",
+    ),
+    (
+        net_revenue_retention,
+        dict(start_arr=100, expansion=-1, contraction=0, churned_arr=0),
+        "expansion must be 0 or more",
+    ),
+    (
+        net_revenue_retention,
+        dict(start_arr=100, expansion=0, contraction=-1, churned_arr=0),
+        "contraction must be 0 or more",
+    ),
+    (
+        net_revenue_retention,
+        dict(start_arr=100, expansion=500, contraction=60, churned_arr=50),
+        "contraction \\+ churned_arr must not be more than start_arr",
+    ),
     # MRR movements
     (mrr_movements, dict(new=-1, expansion=0, contraction=0, churned=0), "new must be 0 or more"),
-    (mrr_movements, dict(new=0, expansion=0, contraction=-5, churned=0),
-     "contraction must be 0 or more"),
-    (mrr_movements, dict(new=0, expansion=0, contraction=0, churned=-5),
-     "churned must be 0 or more"),
-    (mrr_movements, dict(new=0, expansion=0, contraction=0, churned=0, start=-1),
-     "start must be 0 or more"),
-    (mrr_movements, dict(new=0, expansion=0, contraction=60, churned=50, start=100),
-     "contraction \\+ churned must not be more than start"),
+    (
+        mrr_movements,
+        dict(new=0, expansion=0, contraction=-5, churned=0),
+        "contraction must be 0 or more",
+    ),
+    (
+        mrr_movements,
+        dict(new=0, expansion=0, contraction=0, churned=-5),
+        "churned must be 0 or more",
+    ),
+    (
+        mrr_movements,
+        dict(new=0, expansion=0, contraction=0, churned=0, start=-1),
+        "start must be 0 or more",
+    ),
+    (
+        mrr_movements,
+        dict(new=0, expansion=0, contraction=60, churned=50, start=100),
+        "contraction \\+ churned must not be more than start",
+    ),
     # NPS
     (nps, dict(scores=[]), "scores is empty"),
     (nps, dict(scores=np.array([])), "scores is empty"),
@@ -335,42 +371,84 @@ BAD_INPUT = [
     (nps, dict(scores={9, 10}), "scores must be an ordered sequence"),
     (nps, dict(scores={"a": 9}), "scores must be an ordered sequence"),
     (nps, dict(scores=np.array([[9, 10]])), "scores must be one-dimensional"),
-    (nps_from_shares, dict(promoters_pct=60, detractors_pct=50),
-     r"promoters_pct \+ detractors_pct must not be more than 100"),
+    (
+        nps_from_shares,
+        dict(promoters_pct=60, detractors_pct=50),
+        r"promoters_pct \+ detractors_pct must not be more than 100",
+    ),
     (nps_from_shares, dict(promoters_pct=-1, detractors_pct=0), "promoters_pct must be 0 or more"),
-    (nps_from_shares, dict(promoters_pct=0, detractors_pct=101),
-     "detractors_pct must not be more than 100"),
+    (
+        nps_from_shares,
+        dict(promoters_pct=0, detractors_pct=101),
+        "detractors_pct must not be more than 100",
+    ),
     (nps_from_shares, dict(promoters_pct=NAN, detractors_pct=0), "promoters_pct must be a finite"),
     # time to resolution
     (average_time_to_resolution, dict(durations=[]), "durations is empty"),
     (average_time_to_resolution, dict(durations=[3, -1]), r"durations\[1\] must be 0 or more"),
-    (average_time_to_resolution, dict(durations=pd.Series([3.0, NAN])),
-     r"durations\[1\] must be a finite number"),
+    (
+        average_time_to_resolution,
+        dict(durations=pd.Series([3.0, NAN])),
+        r"durations\[1\] must be a finite number",
+    ),
     (average_time_to_resolution, dict(durations=5), "durations must be a list"),
     (average_time_to_resolution, dict(durations=[1, "x"]), r"durations\[1\] must be a number"),
     # discounted CLV
-    (discounted_clv, dict(margin=100, retention=80, discount_rate=0.1),
-     r"retention must be a fraction between 0 and 1 \(e.g. 0.8 for 80 %\), got 80$"),
-    (discounted_clv, dict(margin=100, retention=-0.1, discount_rate=0.1),
-     "retention must be a fraction between 0 and 1"),
-    (discounted_clv, dict(margin=100, retention=0.8, discount_rate=10),
-     r"discount_rate must be a fraction .*\(e.g. 0.1 for 10 %\), got 10$"),
-    (discounted_clv, dict(margin=100, retention=0.8, discount_rate=1),
-     "discount_rate must be a fraction"),
-    (discounted_clv, dict(margin=100, retention=0.8, discount_rate=-0.1),
-     "discount_rate must be a fraction"),
-    (discounted_clv, dict(margin=NAN, retention=0.8, discount_rate=0.1),
-     "margin must be a finite number"),
-    (discounted_clv, dict(margin=100, retention=0.8, discount_rate=0.1, acquisition_cost=-1),
-     "acquisition_cost must be 0 or more"),
-    (discounted_clv, dict(margin=100, retention=0.8, discount_rate=0.1, periods=2.5),
-     "periods must be a whole number"),
-    (discounted_clv, dict(margin=100, retention=0.8, discount_rate=0.1, periods=-1),
-     "periods must be 0 or more"),
-    (discounted_clv, dict(margin=100, retention=0.8, discount_rate=0.1, periods=True),
-     "periods must be a number"),
-    (discounted_clv, dict(margin=100, retention=1, discount_rate=0),
-     "retention = 1 with discount_rate = 0 has no finite value"),
+    (
+        discounted_clv,
+        dict(margin=100, retention=80, discount_rate=0.1),
+        r"retention must be a fraction between 0 and 1 \(e.g. 0.8 for 80 %\), got 80$",
+    ),
+    (
+        discounted_clv,
+        dict(margin=100, retention=-0.1, discount_rate=0.1),
+        "retention must be a fraction between 0 and 1",
+    ),
+    (
+        discounted_clv,
+        dict(margin=100, retention=0.8, discount_rate=10),
+        r"discount_rate must be a fraction .*\(e.g. 0.1 for 10 %\), got 10$",
+    ),
+    (
+        discounted_clv,
+        dict(margin=100, retention=0.8, discount_rate=1),
+        "discount_rate must be a fraction",
+    ),
+    (
+        discounted_clv,
+        dict(margin=100, retention=0.8, discount_rate=-0.1),
+        "discount_rate must be a fraction",
+    ),
+    (
+        discounted_clv,
+        dict(margin=NAN, retention=0.8, discount_rate=0.1),
+        "margin must be a finite number",
+    ),
+    (
+        discounted_clv,
+        dict(margin=100, retention=0.8, discount_rate=0.1, acquisition_cost=-1),
+        "acquisition_cost must be 0 or more",
+    ),
+    (
+        discounted_clv,
+        dict(margin=100, retention=0.8, discount_rate=0.1, periods=2.5),
+        "periods must be a whole number",
+    ),
+    (
+        discounted_clv,
+        dict(margin=100, retention=0.8, discount_rate=0.1, periods=-1),
+        "periods must be 0 or more",
+    ),
+    (
+        discounted_clv,
+        dict(margin=100, retention=0.8, discount_rate=0.1, periods=True),
+        "periods must be a number",
+    ),
+    (
+        discounted_clv,
+        dict(margin=100, retention=1, discount_rate=0),
+        "retention = 1 with discount_rate = 0 has no finite value",
+    ),
 ]
 
 
@@ -416,8 +494,9 @@ def test_nrr_at_least_grr_and_grr_at_most_100(start, expansion, share_c, share_c
     nrr = net_revenue_retention(start, expansion, contraction, churned)
     assert 0 <= grr <= 100
     assert nrr >= grr
-    assert nrr == pytest.approx(100 * (start + expansion - contraction - churned) / start,
-                                rel=1e-9, abs=1e-6)
+    assert nrr == pytest.approx(
+        100 * (start + expansion - contraction - churned) / start, rel=1e-9, abs=1e-6
+    )
 
 
 @given(scores=score_lists)
@@ -446,8 +525,9 @@ def test_nps_same_for_every_container(scores):
 )
 def test_discounted_clv_finite_sum_approaches_closed_form(margin, retention, discount_rate, cost):
     closed = discounted_clv(margin, retention, discount_rate, acquisition_cost=cost)
-    long_run = discounted_clv(margin, retention, discount_rate, acquisition_cost=cost,
-                              periods=10_000)
+    long_run = discounted_clv(
+        margin, retention, discount_rate, acquisition_cost=cost, periods=10_000
+    )
     assert long_run == pytest.approx(closed, rel=1e-9, abs=1e-6)
     # More periods never move the value away from the closed form.
     short = discounted_clv(margin, retention, discount_rate, acquisition_cost=cost, periods=5)

@@ -1,0 +1,193 @@
+"""Metrics on results mean exactly what the plain metric functions mean.
+
+Each figure of ``summarize`` is recomputed here by hand from the event log -- walking every
+account's events in plain Python -- and passed through the plain function in
+``simkit.metrics``; both must agree.
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simkit import metrics
+from simkit.experiment import compare
+from simkit.model import simulate
+from simkit.summary import period_edges, run_summary, summarize
+from tests.helpers import small_scenario
+
+
+@pytest.fixture(scope="module")
+def run():
+    sc = small_scenario(horizon_years=2.0, **{"portfolio.small.upsells_per_year": 3.0})
+    return simulate(sc, "customer_success", 1)
+
+
+def _hand_count(res, period: str) -> pd.DataFrame:
+    edges = period_edges(res.scenario.horizon_days, period)
+    ev = res.events
+    rows = []
+    for k in range(len(edges) - 1):
+        lo, hi = edges[k], edges[k + 1]
+        c = dict(
+            start=0,
+            end=0,
+            new=0,
+            lost=0,
+            start_arr=0.0,
+            expansion=0.0,
+            contraction=0.0,
+            churned_arr=0.0,
+            renewed=0,
+            up_for_renewal=0,
+            upsells=0,
+            pitches=0,
+            durations=[],
+            scores=[],
+            engaged=0,
+            revenue=0.0,
+            hours=0.0,
+        )
+        for _, g in ev.groupby("account", observed=True):
+            times, stages = g["time"].to_numpy(), g["stage_after"].astype(str).to_numpy()
+            arrs, names = g["arr"].to_numpy(), g["event"].astype(str).to_numpy()
+
+            def state(t, times=times, stages=stages, arrs=arrs):
+                idx = np.nonzero(times <= t)[0]
+                return (None, 0.0) if len(idx) == 0 else (stages[idx[-1]], arrs[idx[-1]])
+
+            s0, a0 = state(lo)
+            s1, _ = state(hi)
+            active0, active1 = s0 in ("customer", "loyal"), s1 in ("customer", "loyal")
+            c["start"] += active0
+            c["end"] += active1
+            c["lost"] += active0 and not active1
+            c["start_arr"] += a0 if active0 else 0.0
+            inside = (times > lo) & (times <= hi)
+            touched = False
+            for name, row in zip(names[inside], g[inside].itertuples(), strict=True):
+                c["new"] += name == "convert"
+                c["renewed"] += name == "renew"
+                c["up_for_renewal"] += name in ("renew", "churn")
+                c["upsells"] += name == "upsell"
+                c["pitches"] += name in ("upsell", "upsell_fail")
+                c["hours"] += row.hours
+                if name == "issue_resolved":
+                    c["durations"].append(row.value)
+                if name == "survey":
+                    c["scores"].append(int(row.value))
+                if active0:
+                    if name == "upsell":
+                        c["expansion"] += row.arr_change
+                    if name == "contract":
+                        c["contraction"] -= row.arr_change
+                    if name in ("churn", "defect"):
+                        c["churned_arr"] -= row.arr_change
+                    touched |= name in ("touch", "issue_resolved", "survey")
+            c["engaged"] += active0 and touched
+            # revenue: ARR held over time within (lo, hi]
+            bounds = np.append(times, res.scenario.horizon_days)
+            for t0, t1, a in zip(bounds[:-1], bounds[1:], arrs, strict=True):
+                c["revenue"] += a * max(0.0, min(t1, hi) - max(t0, lo)) / 365.0
+        rows.append(c)
+    return rows
+
+
+def _nan_or(fn, *args):
+    try:
+        return fn(*args)
+    except ValueError:
+        return math.nan
+
+
+@pytest.mark.parametrize("period", ["Q", "Y", "all"])
+def test_summarize_matches_a_hand_count_through_the_plain_functions(run, period):
+    table = summarize(run, by=[], period=period)
+    hand = _hand_count(run, period)
+    assert len(table) == len(hand)
+    for (_, got), c in zip(table.iterrows(), hand, strict=True):
+        for key in (
+            "start",
+            "end",
+            "new",
+            "lost",
+            "renewed",
+            "up_for_renewal",
+            "upsells",
+            "pitches",
+            "engaged",
+        ):
+            assert got[key] == c[key], key
+        for key in ("start_arr", "expansion", "contraction", "churned_arr", "revenue"):
+            assert got[key] == pytest.approx(c[key], rel=1e-9, abs=1e-6), key
+        assert got["manager_hours"] == pytest.approx(c["hours"])
+        expect = {
+            "retention_rate": _nan_or(metrics.retention_rate, c["start"], c["end"], c["new"]),
+            "churn_rate": _nan_or(metrics.churn_rate, c["lost"], c["start"]),
+            "grr": _nan_or(
+                metrics.gross_revenue_retention, c["start_arr"], c["contraction"], c["churned_arr"]
+            ),
+            "nrr": _nan_or(
+                metrics.net_revenue_retention,
+                c["start_arr"],
+                c["expansion"],
+                c["contraction"],
+                c["churned_arr"],
+            ),
+            "renewal_rate": _nan_or(metrics.renewal_rate, c["renewed"], c["up_for_renewal"]),
+            "upsell_rate": _nan_or(metrics.upsell_rate, c["upsells"], c["pitches"]),
+            "engagement_rate": _nan_or(metrics.engagement_rate, c["engaged"], c["start"]),
+            "nps": _nan_or(metrics.nps, c["scores"]) if c["scores"] else math.nan,
+            "time_to_resolution": _nan_or(metrics.average_time_to_resolution, c["durations"])
+            if c["durations"]
+            else math.nan,
+        }
+        for key, value in expect.items():
+            if math.isnan(value):
+                assert math.isnan(got[key]), key
+            else:
+                assert got[key] == pytest.approx(value, rel=1e-9), key
+
+
+def test_revenue_agrees_with_the_model_snapshots(run):
+    by_year = summarize(run, by=[], period="Y")
+    assert by_year["revenue"].sum() == pytest.approx(run.snapshots["revenue"].sum(), rel=1e-9)
+
+
+def test_grouping_by_segment_partitions_the_counts(run):
+    whole = summarize(run, by=[], period="Y")
+    seg = (
+        summarize(run, by=["segment"], period="Y")
+        .groupby("period")[["start", "end", "new", "revenue"]]
+        .sum()
+    )
+    np.testing.assert_allclose(seg.to_numpy(), whole[["start", "end", "new", "revenue"]].to_numpy())
+
+
+def test_on_a_comparison_by_strategy():
+    cmp = compare(small_scenario(), ["reactive", "proactive_check_ins"], 2, jobs=1, keep=True)
+    table = summarize(cmp, by="strategy", period="all")
+    assert set(table["strategy"]) == {"reactive", "proactive_check_ins"}
+    assert (table["runs"] == 2).all()
+    per_run = summarize(cmp, by=["strategy", "replication"], period="all")
+    sums = per_run.groupby("strategy")["start"].sum()
+    assert (table.set_index("strategy")["start"] == sums).all()
+
+
+def test_run_summary_is_the_mean_of_yearly_figures(run):
+    yearly = summarize(run, by=[], period="Y")
+    s = run_summary(run)
+    assert s["logo_retention"] == pytest.approx(yearly["logo_retention"].mean())
+    assert s["revenue"] == pytest.approx(yearly["revenue"].sum())
+    assert 0 <= s["utilisation"] <= 100
+
+
+def test_bad_arguments():
+    res = simulate(small_scenario(horizon_years=0.5), "reactive")
+    with pytest.raises(ValueError, match="period must be one of"):
+        summarize(res, period="W")
+    with pytest.raises(ValueError, match="by may contain"):
+        summarize(res, by=["owner"])
+    with pytest.raises(TypeError, match="summarize\\(\\) takes Results"):
+        summarize("results.csv")
