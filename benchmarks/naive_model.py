@@ -160,64 +160,115 @@ class NaiveModel:
                         a.health = max(0.0, a.health - b.pitch_fail_health_hit)
                     self._log(day, a, "upsell_fail")
 
-    def run(self) -> list[tuple]:
-        sc, b, rng = self.sc, self.sc.behaviour, self.rng
+    def _prepare(self) -> tuple[int, float]:
+        """Daily probabilities of every random process; returns (days, arrivals per day)."""
+        sc, b = self.sc, self.sc.behaviour
+        self._rates = (
+            b.health_floor,
+            math.exp(-b.decay_rate),  # health drift over one day
+            [s.issues_per_year / DAYS_PER_YEAR for s in self.specs],
+            [s.upsells_per_year / DAYS_PER_YEAR for s in self.specs],
+            [s.competitor_approaches_per_year / DAYS_PER_YEAR for s in self.specs],
+            b.winback_per_year / DAYS_PER_YEAR,
+            int(b.survey_interval_days),
+        )
         days = int(round((sc.warmup_years + sc.horizon_years) * DAYS_PER_YEAR))
-        rest, drift = b.health_floor, math.exp(-b.decay_rate)
-        p_issue = [s.issues_per_year / DAYS_PER_YEAR for s in self.specs]
-        p_upsell = [s.upsells_per_year / DAYS_PER_YEAR for s in self.specs]
-        p_wolf = [s.competitor_approaches_per_year / DAYS_PER_YEAR for s in self.specs]
-        p_winback = b.winback_per_year / DAYS_PER_YEAR
-        arrivals_per_day = sc.pipeline.prospects_per_month / DAYS_PER_MONTH
-        interval = int(b.survey_interval_days)
+        return days, sc.pipeline.prospects_per_month / DAYS_PER_MONTH
+
+    def run(self) -> list[tuple]:
+        """Plain Python: a loop over days, and inside it a loop over every account."""
+        days, arrivals_per_day = self._prepare()
         for day in range(days):
-            for _ in range(_poisson(rng, arrivals_per_day)):
-                self._new_prospect(day)
-            for a in self.accounts:
-                a.health = rest + (a.health - rest) * drift  # every account, every day
-                stage = a.stage
-                if stage == CUSTOMER or stage == LOYAL:
-                    seg = a.seg
-                    if rng.random() < p_issue[seg]:
-                        a.health = max(0.0, a.health - b.issue_health_hit)
-                        self._log(day, a, "issue_open")
-                        hours = rng.expovariate(1 / self.specs[seg].issue_hours)
-                        self._request(day, a, hours, 1, "issue")
-                    if rng.random() < p_upsell[seg]:
-                        if a.health >= 50:
-                            self._request(day, a, b.pitch_hours or 1e-9, 3, "pitch")
-                        else:
-                            self._log(day, a, "opportunity_missed")
-                    if rng.random() < p_wolf[seg]:
-                        p = b.competitor_defect_at_0 * (1 - a.health / 100) ** 2
-                        p *= b.loyal_churn_factor if stage == LOYAL else 1.0
-                        if rng.random() < p:
-                            self._leave(day, a, "defect")
-                            continue
-                        self._log(day, a, "approach")
-                    if (day + a.survey_phase) % interval == 0:
-                        if rng.random() < b.survey_response_rate:
-                            mean = b.nps_at_50 + b.nps_per_10_health * (a.health - 50) / 10
-                            score = min(10, max(0, round(rng.gauss(mean, b.nps_noise_sd))))
-                            self._log(day, a, "survey", float(score))
-                    if day >= a.contract_end:
-                        self._renew(day, a)
-                elif stage == PROSPECT:
-                    if day >= a.decision_day:
-                        if rng.random() < sc.pipeline.conversion:
-                            a.stage, a.arr, a.renewals = CUSTOMER, a.potential, 0
-                            a.health = b.new_customer_health
-                            a.contract_end = day + a.term
-                            self._log(day, a, "convert")
-                        else:
-                            self._leave(day, a, "lost")
-                elif rng.random() < p_winback:
-                    a.stage = PROSPECT
-                    a.decision_day = day + rng.expovariate(1 / sc.pipeline.sales_cycle_days)
-                    self._log(day, a, "winback")
-            self._work_the_queue(day)
-            if day % 30 == 0:
-                self._snapshot(day)
+            self._day(day, arrivals_per_day)
+        return self.events
+
+    def _day(self, day: int, arrivals_per_day: float) -> None:
+        """One simulated day: arrivals, every account's tick, the team's work, snapshots."""
+        for _ in range(_poisson(self.rng, arrivals_per_day)):
+            self._new_prospect(day)
+        for a in self.accounts:
+            self._tick(day, a)
+        self._work_the_queue(day)
+        if day % 30 == 0:
+            self._snapshot(day)
+
+    def _tick(self, day: int, a: _Acct) -> None:
+        """One account's day: drift its health, roll a die for every random process."""
+        sc, b, rng = self.sc, self.sc.behaviour, self.rng
+        rest, drift, p_issue, p_upsell, p_wolf, p_winback, interval = self._rates
+        a.health = rest + (a.health - rest) * drift  # every account, every day
+        stage = a.stage
+        if stage == CUSTOMER or stage == LOYAL:
+            seg = a.seg
+            if rng.random() < p_issue[seg]:
+                a.health = max(0.0, a.health - b.issue_health_hit)
+                self._log(day, a, "issue_open")
+                hours = rng.expovariate(1 / self.specs[seg].issue_hours)
+                self._request(day, a, hours, 1, "issue")
+            if rng.random() < p_upsell[seg]:
+                if a.health >= 50:
+                    self._request(day, a, b.pitch_hours or 1e-9, 3, "pitch")
+                else:
+                    self._log(day, a, "opportunity_missed")
+            if rng.random() < p_wolf[seg]:
+                p = b.competitor_defect_at_0 * (1 - a.health / 100) ** 2
+                p *= b.loyal_churn_factor if stage == LOYAL else 1.0
+                if rng.random() < p:
+                    self._leave(day, a, "defect")
+                    return
+                self._log(day, a, "approach")
+            if (day + a.survey_phase) % interval == 0:
+                if rng.random() < b.survey_response_rate:
+                    mean = b.nps_at_50 + b.nps_per_10_health * (a.health - 50) / 10
+                    score = min(10, max(0, round(rng.gauss(mean, b.nps_noise_sd))))
+                    self._log(day, a, "survey", float(score))
+            if day >= a.contract_end:
+                self._renew(day, a)
+        elif stage == PROSPECT:
+            if day >= a.decision_day:
+                if rng.random() < sc.pipeline.conversion:
+                    a.stage, a.arr, a.renewals = CUSTOMER, a.potential, 0
+                    a.health = b.new_customer_health
+                    a.contract_end = day + a.term
+                    self._log(day, a, "convert")
+                else:
+                    self._leave(day, a, "lost")
+        elif rng.random() < p_winback:
+            a.stage = PROSPECT
+            a.decision_day = day + rng.expovariate(1 / sc.pipeline.sales_cycle_days)
+            self._log(day, a, "winback")
+
+    def run_simpy(self) -> list[tuple]:
+        """The same daily ticks written the way a first SimPy model often is: one process
+        per account that wakes every simulated day, plus a daily process for the pipeline
+        and the team. Same rules, same work per tick; SimPy schedules every tick."""
+        import simpy
+
+        days, arrivals_per_day = self._prepare()
+        env = simpy.Environment()
+
+        def account(a: _Acct):
+            while True:
+                self._tick(int(env.now), a)
+                yield env.timeout(1)
+
+        def office():
+            while True:
+                day = int(env.now)
+                before = len(self.accounts)
+                for _ in range(_poisson(self.rng, arrivals_per_day)):
+                    self._new_prospect(day)
+                for a in self.accounts[before:]:
+                    env.process(account(a))
+                self._work_the_queue(day)
+                if day % 30 == 0:
+                    self._snapshot(day)
+                yield env.timeout(1)
+
+        for a in self.accounts:
+            env.process(account(a))
+        env.process(office())
+        env.run(until=days)
         return self.events
 
     def _snapshot(self, day: int) -> None:

@@ -117,6 +117,11 @@ def report(results: list[dict], info: dict[str, str], started: str) -> str:
 
 def main(only: list[str]) -> int:
     scripts = sorted(HERE.glob("bench_*.py"))
+    names = [s.stem.removeprefix("bench_") for s in scripts]
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        print(f"error: unknown benchmark(s) {unknown}; choose from {names}", file=sys.stderr)
+        return 2
     if only:
         scripts = [s for s in scripts if s.stem.removeprefix("bench_") in only]
     started = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")

@@ -51,7 +51,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from simkit import plots
-from simkit.experiment import Comparison, compare
+from simkit.experiment import Comparison
 from simkit.model import simulate
 from simkit.portfolio import (
     EXAMPLE_AS_OF,
@@ -352,33 +352,10 @@ class ManagerDashboard:
         return None
 
     def _run_book(self) -> Comparison:
-        """Compare the ticked strategies on the imported book, one strategy at a time."""
-        started = time.perf_counter()
-        scenario = self.scenario()
-        strategies = self.controls.selected()
-        reps = int(self.controls.replications.value)
-        total = len(strategies) * reps
-        self.view.step(0, total)
-        runs = []
-        for i, strategy in enumerate(strategies):
-            one = compare(scenario, [strategy], reps, jobs=self.jobs, book=self.book)
-            runs.append(one.runs)
-            self.view.step((i + 1) * reps, total)
-        names = [s.name for s in strategies]
-        cmp = Comparison(scenario, names, reps, pd.concat(runs, ignore_index=True))
-        self.whatif.comparison = cmp
-        note = (
-            f"{len(self.book)} imported accounts, {len(names)} strategies x {reps} replications "
-            f"({time.perf_counter() - started:.1f} s)."
+        """Compare the ticked strategies on the imported book (runs remembered per book)."""
+        return self.whatif.run(
+            scenario=self.scenario(), book=self.book, label=f"{len(self.book)} imported accounts"
         )
-        self.view.show(
-            self.whatif.results_table(),
-            self.whatif.figure(),
-            self.whatif.runs_table(),
-            self.whatif.differences_table(),
-            note,
-        )
-        return cmp
 
     def _show_extras(self, cmp: Comparison) -> None:
         self.placeholder.layout.display = "none"

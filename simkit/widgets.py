@@ -467,11 +467,14 @@ class WhatIfRunner:
         strategies: Sequence[Strategy | str],
         replications: int = 5,
         callback: Callable[[int, int], None] | None = None,
+        book: pd.DataFrame | None = None,
     ) -> Comparison:
         """Compare ``strategies`` on ``scenario`` (as :func:`simkit.experiment.compare`).
 
         ``callback(done, total)`` is called before the first run and after each batch of
         runs, with the number of runs that needed simulating (0 when all were remembered).
+        ``book`` is an imported starting book (:func:`simkit.portfolio.read_csv`); runs on
+        different books are remembered apart.
         """
         if not isinstance(replications, int | np.integer) or replications < 1:
             raise ValueError(f"replications must be a whole number >= 1, got {replications!r}")
@@ -486,6 +489,8 @@ class WhatIfRunner:
         cost = scenario.team.cost_per_hour
         priced = scenario.update({"team.cost_per_hour": 1.0})
         skey = priced.model_dump_json()
+        if book is not None:
+            skey += f"|book:{int(pd.util.hash_pandas_object(book, index=True).sum())}"
         todo = [
             (obj, key, rep)
             for obj, key in zip(objs, keys, strict=True)
@@ -498,7 +503,8 @@ class WhatIfRunner:
         jobs = default_jobs(total, scenario) if self.jobs is None else max(1, int(self.jobs))
         for start in range(0, total, jobs):
             batch = todo[start : start + jobs]
-            out = run_many([(priced, obj, rep, False) for obj, _k, rep in batch], jobs=jobs)
+            tasks = [(priced, obj, rep, False, book) for obj, _k, rep in batch]
+            out = run_many(tasks, jobs=jobs)
             for (_obj, key, rep), (_name, _rep, summary, _res) in zip(batch, out, strict=True):
                 self._cache[(skey, key, rep)] = summary
             self.simulated += len(batch)
@@ -621,14 +627,26 @@ class WhatIf:
         if self.controls.auto.value:
             self.update()
 
-    def run(self) -> Comparison:
-        """Simulate what the controls describe, refresh the views, return the comparison."""
+    def run(
+        self,
+        scenario: Scenario | None = None,
+        book: pd.DataFrame | None = None,
+        label: str = "",
+    ) -> Comparison:
+        """Simulate what the controls describe, refresh the views, return the comparison.
+
+        ``scenario`` replaces the controls' scenario (the controls still pick strategies
+        and replications); ``book`` runs on an imported starting book; ``label`` starts
+        the status note (e.g. "120 imported accounts").
+        """
         started = time.perf_counter()
-        scenario = self.controls.scenario()
+        scenario = self.controls.scenario() if scenario is None else scenario
         strategies = self.controls.selected()
         reps = int(self.controls.replications.value)
         before = self.runner.simulated
-        self.comparison = self.runner.run(scenario, strategies, reps, callback=self.view.step)
+        self.comparison = self.runner.run(
+            scenario, strategies, reps, callback=self.view.step, book=book
+        )
         new = self.runner.simulated - before
         n = len(strategies) * reps
         seconds = time.perf_counter() - started
@@ -637,6 +655,7 @@ class WhatIf:
             if new == n
             else f"{new} simulated, {n - new} remembered from earlier runs ({seconds:.1f} s)."
         )
+        note = f"{label}, {note}" if label else note
         self.view.show(
             self.results_table(),
             self.figure(),
