@@ -728,6 +728,7 @@ def summary_frame(cmp: Comparison) -> pd.DataFrame:
     The return rows (``metric == "return_per_cost"``) give revenue gained per unit of extra
     strategy cost against the baseline (the first strategy).
 
+    >>> from simkit.experiment import compare
     >>> from simkit.scenario import default_scenario
     >>> cmp = compare(default_scenario().update({"horizon_years": 0.5}),
     ...               ["reactive", "proactive"], replications=2)
@@ -750,6 +751,7 @@ def summary_frame(cmp: Comparison) -> pd.DataFrame:
 def return_figure(cmp: Comparison) -> Figure:
     """Revenue gained per unit of extra strategy cost, each strategy against the baseline.
 
+    >>> from simkit.experiment import compare
     >>> from simkit.scenario import default_scenario
     >>> cmp = compare(default_scenario().update({"horizon_years": 0.5}),
     ...               ["reactive", "proactive"], replications=1)
