@@ -46,13 +46,12 @@ import numbers
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
-import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from simkit.experiment import confidence_interval
-from simkit.plots import strategy_colour, strategy_label
+from simkit.plots import MONEY_TICKS, strategy_colour, strategy_label
 from simkit.scenario import Scenario
 from simkit.summary import HEADLINE
 
@@ -246,20 +245,6 @@ def _marginal_returns(
             prev = here
 
 
-def _money_axis(axis: matplotlib.axis.Axis) -> None:
-    axis.set_major_formatter(
-        matplotlib.ticker.FuncFormatter(
-            lambda v, _: (
-                f"{v / 1e6:.1f}M"
-                if abs(v) >= 1e6
-                else f"{v / 1e3:.0f}k"
-                if abs(v) >= 1e3
-                else f"{v:g}"
-            )
-        )
-    )
-
-
 def _panel(ax: plt.Axes, sub: pd.DataFrame, x: str, along: str | None, value_label: str) -> None:
     """One frontier panel: options as points with CI bars, the efficient ones ringed."""
     efficient = _efficient(sub[x].to_numpy(float), sub["value"].to_numpy(float))
@@ -314,9 +299,9 @@ def _panel(ax: plt.Axes, sub: pd.DataFrame, x: str, along: str | None, value_lab
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(alpha=0.3)
     if x in COSTS or sub[x].abs().max() >= 1e4:
-        _money_axis(ax.xaxis)
+        ax.xaxis.set_major_formatter(MONEY_TICKS)
     if sub["value"].abs().max() >= 1e4:
-        _money_axis(ax.yaxis)
+        ax.yaxis.set_major_formatter(MONEY_TICKS)
 
 
 def frontier_plot(

@@ -84,17 +84,16 @@ def _style(ax: plt.Axes, title: str, xlabel: str, ylabel: str) -> None:
     ax.grid(axis="y", alpha=0.3)
 
 
-def _money(ax: plt.Axes, axis: str = "y") -> None:
-    fmt = matplotlib.ticker.FuncFormatter(
-        lambda v, _: (
-            f"{v / 1e6:.1f}M"
-            if abs(v) >= 1e6
-            else f"{v / 1e3:.0f}k"
-            if abs(v) >= 1e3
-            else f"{v:.0f}"
-        )
+MONEY_TICKS = matplotlib.ticker.FuncFormatter(
+    lambda v, _: (
+        f"{v / 1e6:.1f}M" if abs(v) >= 1e6 else f"{v / 1e3:.0f}k" if abs(v) >= 1e3 else f"{v:g}"
     )
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+)
+"""Tick labels for money axes: ``1.5M``, ``250k``, ``500``."""
+
+
+def _money(ax: plt.Axes, axis: str = "y") -> None:
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(MONEY_TICKS)
 
 
 def stage_flow(results: Results, by: str = "accounts", ax: plt.Axes | None = None) -> Figure:

@@ -449,6 +449,20 @@ HEADLINE = {
 """Headline figures of a run, with the labels the CLI and widgets show."""
 
 
+YEARLY_MEANS = (
+    "logo_retention",
+    "churn_rate",
+    "grr",
+    "nrr",
+    "retention_rate",
+    "renewal_rate",
+    "upsell_rate",
+    "engagement_rate",
+    "clv",
+)
+"""Figures :func:`run_summary` reports as the length-weighted mean of the yearly values."""
+
+
 def run_summary(res: Results) -> pd.Series:
     """Headline figures of one run.
 
@@ -460,17 +474,7 @@ def run_summary(res: Results) -> pd.Series:
     whole = _one_run_table(res.events, period_edges(horizon, "all")).iloc[0]
     weight = (yearly["period_end"] - yearly["period_start"]).to_numpy()
     out = {}
-    for col in (
-        "logo_retention",
-        "churn_rate",
-        "grr",
-        "nrr",
-        "retention_rate",
-        "renewal_rate",
-        "upsell_rate",
-        "engagement_rate",
-        "clv",
-    ):
+    for col in YEARLY_MEANS:
         vals = yearly[col].to_numpy(dtype=float)
         ok = ~np.isnan(vals)
         out[col] = float(np.average(vals[ok], weights=weight[ok])) if ok.any() else math.nan
