@@ -53,7 +53,7 @@ test-fast: install
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not slow" tests simkit
 
 notebooks: install
-	$(BIN)/python -m simkit.notebooks execute notebooks exercises/source
+	$(BIN)/python -m simkit.teaching.notebooks execute notebooks exercises/source
 
 exercises: install
 	$(BIN)/simkit exercises build

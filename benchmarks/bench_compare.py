@@ -13,8 +13,8 @@ import sys
 
 from common import emit, figure, median, timed
 
-from simkit.experiment import compare
-from simkit.scenario import default_scenario
+from simkit.engine.scenario import default_scenario
+from simkit.experiments.runner import compare
 
 STRATEGIES = ["reactive", "customer_success"]
 

@@ -23,8 +23,8 @@ import sys
 import simpy
 from common import emit, figure, median, timed
 
-from simkit.model import Model
-from simkit.scenario import default_scenario
+from simkit.engine.model import Model
+from simkit.engine.scenario import default_scenario
 
 
 def engine_steps(model: Model) -> int:

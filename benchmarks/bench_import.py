@@ -1,7 +1,7 @@
 """How long does importing a large account list take?
 
 Writes a made-up 100,000-row portfolio CSV to a temporary folder, reads it with
-:func:`simkit.portfolio.read_csv` (every check included), and prints the time, the rows per
+:func:`simkit.io.portfolio.read_csv` (every check included), and prints the time, the rows per
 second and how long an equally large file with problems takes to report them.
 
     .venv/bin/python benchmarks/bench_import.py [ROWS]
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simkit.portfolio import PortfolioError, read_csv
+from simkit.io.portfolio import PortfolioError, read_csv
 
 
 def make_file(path: Path, rows: int, seed: int = 1, broken: int = 0) -> Path:

@@ -15,8 +15,8 @@ import pstats
 
 from common import emit, figure
 
-from simkit.model import Model
-from simkit.scenario import default_scenario
+from simkit.engine.model import Model
+from simkit.engine.scenario import default_scenario
 
 GROUPS = {
     "SimPy's loop (step, run, heap pops)": ("step", "run", "heappop"),

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from simkit.calibration import calibrate
-from simkit.model import simulate
-from simkit.retention import fit_sbg
-from simkit.scenario import SEGMENTS, default_scenario
+from simkit.analysis.calibration import calibrate
+from simkit.analysis.retention import fit_sbg
+from simkit.engine.model import simulate
+from simkit.engine.scenario import SEGMENTS, default_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cohort.csv"
 

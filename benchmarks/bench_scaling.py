@@ -17,6 +17,8 @@ from pathlib import Path
 
 from common import emit, figure
 
+from simkit.analysis.summary import run_summary
+
 SIZES = [(1_000, 3.0), (10_000, 1.0), (10_000, 3.0), (10_000, 5.0), (100_000, 5.0)]
 TARGETS = {(10_000, 3.0): (3.0, None), (100_000, 5.0): (60.0, 1024.0)}
 
@@ -27,7 +29,7 @@ def child(accounts: int, years: float, strategy: str) -> None:
 
     from common import scaled_scenario
 
-    from simkit.model import Model
+    from simkit.engine.model import Model
 
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     scenario = scaled_scenario(accounts, years)
@@ -36,7 +38,7 @@ def child(accounts: int, years: float, strategy: str) -> None:
     t1 = time.perf_counter()
     res = model.run()
     t2 = time.perf_counter()
-    res.summary()
+    run_summary(res)
     t3 = time.perf_counter()
     out = {
         "build": t1 - t0,

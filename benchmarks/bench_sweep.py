@@ -12,8 +12,8 @@ import sys
 
 from common import emit, figure, median, timed
 
-from simkit.experiment import sweep
-from simkit.scenario import default_scenario
+from simkit.engine.scenario import default_scenario
+from simkit.experiments.runner import sweep
 
 GRID = {"team.managers": [4, 6, 8]}
 STRATEGIES = ["reactive", "customer_success"]

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from simkit.widgets import WhatIf, figure_png
+from simkit.ui.widgets import WhatIf, figure_png
 
 
 def timed(label: str, fn: Callable[[], object], rows: list[tuple[str, float]]) -> object:

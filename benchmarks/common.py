@@ -15,7 +15,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from simkit.scenario import Scenario, default_scenario
+from simkit.engine.scenario import Scenario, default_scenario
 
 SEGMENTS = ("key", "enterprise", "mid_market", "small")
 

@@ -16,7 +16,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from simkit.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, SEGMENTS, Scenario
+from simkit.engine.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, SEGMENTS, Scenario
 
 PROSPECT, CUSTOMER, LOYAL, FORMER = 0, 1, 2, 3
 

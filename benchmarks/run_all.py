@@ -20,7 +20,7 @@ from pathlib import Path
 
 from common import machine
 
-from simkit.scenario import atomic_write_text
+from simkit.io.files import atomic_write_text
 
 HERE = Path(__file__).resolve().parent
 TIMEOUT = 3600

@@ -6,12 +6,10 @@
 'proactive_check_ins'
 """
 
-from simkit.experiment import Comparison, compare, replicate, sweep
-from simkit.frontier import frontier_plot, frontier_table
-from simkit.model import simulate
-from simkit.results import Results
-from simkit.scenario import Scenario, ScenarioError, default_scenario, load_scenario
-from simkit.strategies import (
+from simkit.engine.model import simulate
+from simkit.engine.results import Results
+from simkit.engine.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+from simkit.engine.strategies import (
     Alert,
     Cadence,
     CustomerSuccess,
@@ -22,6 +20,8 @@ from simkit.strategies import (
     Touch,
     get_strategy,
 )
+from simkit.experiments.frontier import frontier_plot, frontier_table
+from simkit.experiments.runner import Comparison, compare, replicate, sweep
 
 __version__ = "0.1.0"
 

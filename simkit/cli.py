@@ -71,7 +71,7 @@ def clean_errors(fn: F) -> F:
 
 
 def _load(path: Path | None):
-    from simkit.scenario import load_scenario
+    from simkit.engine.scenario import load_scenario
 
     return load_scenario(path)
 
@@ -94,14 +94,15 @@ def run(
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
 ) -> None:
     """Run one strategy once and print its headline figures."""
-    from simkit.model import simulate
-    from simkit.summary import HEADLINE
+    from simkit.analysis.summary import HEADLINE, run_summary
+    from simkit.engine.model import simulate
+    from simkit.io.files import write_results
 
     if fmt not in ("csv", "parquet"):
         fail(f"--format must be csv or parquet, got {fmt!r}")
     sc = _load(scenario)
     res = simulate(sc, strategy, replication)
-    summary = res.summary()
+    summary = run_summary(res)
     typer.echo(
         f"{sc.name} | strategy: {res.strategy} | replication {replication} | "
         f"{sc.horizon_years:g} years"
@@ -109,7 +110,7 @@ def run(
     for key, label in HEADLINE.items():
         typer.echo(f"  {label:<32} {_fmt(summary[key])}")
     if out is not None:
-        for path in res.to_files(out, fmt):
+        for path in write_results(res, out, fmt):
             typer.echo(f"wrote {path}")
 
 
@@ -162,10 +163,9 @@ def compare(
     """Compare strategies over common replications; print means with 95 % CIs."""
     import pandas as pd
 
-    from simkit.experiment import compare as run_compare
-    from simkit.plots import compare_bars
-    from simkit.results import write_frame
-    from simkit.scenario import atomic_write_bytes
+    from simkit.experiments.runner import compare as run_compare
+    from simkit.io.files import atomic_write_bytes, write_frame
+    from simkit.viz.plots import compare_bars
 
     sc = _load(scenario)
     cmp = run_compare(
@@ -237,7 +237,7 @@ def exercises_build(
     ] = Path("exercises"),
 ) -> None:
     """Write student versions (no solutions, no outputs) and instructor answer keys."""
-    from simkit.exercise_build import build
+    from simkit.teaching.build import build
 
     report = build(source, out)
     for note in report.notes:
@@ -262,7 +262,8 @@ def import_portfolio(
     scenario: ScenarioOpt = None,
 ) -> None:
     """Check an account list (see examples/README.md) and summarise it; list every problem."""
-    from simkit.portfolio import describe, read_csv, scenario_for
+    from simkit.io.files import save_scenario
+    from simkit.io.portfolio import describe, read_csv, scenario_for
 
     if out is not None and out.suffix.lower() not in (".toml", ".yaml", ".yml"):
         fail(f"--out must end in .toml, .yaml or .yml, got {out}")
@@ -271,7 +272,7 @@ def import_portfolio(
     typer.echo(describe(book))
     if out is not None:
         sc = scenario_for(book, _load(scenario))
-        typer.echo(f"wrote {sc.to_file(out)} (run it with this CSV as the starting book)")
+        typer.echo(f"wrote {save_scenario(sc, out)} (run it with this CSV as the starting book)")
 
 
 @app.command()
@@ -280,7 +281,7 @@ def dashboard(
     port: Annotated[int, typer.Option(min=1024, max=65535, help="Port on 127.0.0.1.")] = 8866,
 ) -> None:
     """Start the manager dashboard (Voila) on 127.0.0.1; Ctrl-C stops it."""
-    from simkit.dashboard import serve
+    from simkit.ui.dashboard import serve
 
     code = serve(port)
     if code:
@@ -326,7 +327,8 @@ def calibrate_cmd(
     """Fit a cohort table (sBG model) and write a scenario whose accounts renew like it."""
     import warnings
 
-    from simkit.calibration import calibrate
+    from simkit.analysis.calibration import calibrate
+    from simkit.io.files import save_scenario
 
     if mode not in ("behaviour", "theory"):
         fail(f"--mode must be behaviour or theory, got {mode!r}")
@@ -348,13 +350,13 @@ def calibrate_cmd(
     for w in caught:
         if issubclass(w.category, RuntimeWarning) and str(w.message).startswith("calibrate:"):
             typer.echo(f"warning: {w.message}", err=True)
-    typer.echo(f"wrote {result.scenario(mode).to_file(out)} ({mode} mode)")
+    typer.echo(f"wrote {save_scenario(result.scenario(mode), out)} ({mode} mode)")
 
 
 def _save_figure(fig: Any, path: Path) -> Path:
     import io
 
-    from simkit.scenario import atomic_write_bytes
+    from simkit.io.files import atomic_write_bytes
 
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg", "pdf"):
@@ -367,8 +369,8 @@ def _save_figure(fig: Any, path: Path) -> Path:
 
 def _write_frontier(runs: pd.DataFrame, figure: Path, cost: str, value: str, along: str) -> None:
     """Print the frontier table; write it as CSV next to the figure."""
-    from simkit.frontier import COSTS, format_frontier, frontier_plot, frontier_table
-    from simkit.results import write_frame
+    from simkit.experiments.frontier import COSTS, format_frontier, frontier_plot, frontier_table
+    from simkit.io.files import write_frame
 
     table = frontier_table(runs, cost=cost, value=value, along=along)
     chosen = table.attrs["cost"]
@@ -404,8 +406,8 @@ def sweep_cmd(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Run every grid point x strategy x replication; save runs as they finish (resumable)."""
-    from simkit.experiment import load_sweep_spec, sweep
-    from simkit.frontier import choose_cost
+    from simkit.experiments.frontier import choose_cost
+    from simkit.experiments.runner import load_sweep_spec, sweep
 
     spec = load_sweep_spec(grid_file)
     reps = replications or spec.replications

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from simkit.model import simulate
-from simkit.results import write_frame
-from simkit.scenario import default_scenario
+from simkit.analysis.summary import run_summary
+from simkit.engine.model import simulate
+from simkit.engine.scenario import default_scenario
+from simkit.io.files import write_frame
 
 DATA = Path(__file__).parent / "data"
 SUMMARY_CSV = DATA / "backtest_summary.csv"
@@ -32,7 +33,7 @@ def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
     for strategy in STRATEGIES:
         for rep in REPLICATIONS:
             res = simulate(scenario, strategy, rep)
-            summaries.append({"strategy": strategy, "replication": rep, **res.summary().to_dict()})
+            summaries.append({"strategy": strategy, "replication": rep, **run_summary(res).to_dict()})
             c = res.events["event"].astype(str).value_counts().sort_index()
             counts.extend(
                 {"strategy": strategy, "replication": rep, "event": e, "count": int(n)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simkit.scenario import Scenario, default_scenario
+from simkit.engine.scenario import Scenario, default_scenario
 
 
 def small_scenario(**changes: object) -> Scenario:

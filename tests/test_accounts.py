@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simkit.accounts import LEGAL_TRANSITIONS, STAGES, Stage, clip_health, drifted_health, is_legal
+from simkit.engine.accounts import (
+    LEGAL_TRANSITIONS,
+    STAGES,
+    Stage,
+    clip_health,
+    drifted_health,
+    is_legal,
+)
 
 
 def test_four_stages_in_lifecycle_order():

@@ -7,9 +7,9 @@ the per-replication difference must exclude zero in the claimed direction.
 import pandas as pd
 import pytest
 
-from simkit.experiment import compare, confidence_interval
-from simkit.scenario import default_scenario
-from simkit.summary import summarize
+from simkit.analysis.summary import summarize
+from simkit.engine.scenario import default_scenario
+from simkit.experiments.runner import compare, confidence_interval
 
 REPS = 5
 STRATEGIES = ["reactive", "key_account_focus", "customer_success", "proactive_check_ins"]

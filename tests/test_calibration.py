@@ -1,4 +1,4 @@
-"""Tests for simkit.calibration: reading cohort tables, fitting them, and the scenarios built.
+"""Tests for simkit.analysis.calibration: reading cohort tables, fitting them, and the scenarios built.
 
 Statistical checks use fixed seeds (deterministic) and state how often a correct program
 would fail them by chance: simultaneous 95 % binomial bands (Bonferroni over periods), and
@@ -18,7 +18,7 @@ import pytest
 from scipy import stats
 from typer.testing import CliRunner
 
-from simkit.calibration import (
+from simkit.analysis.calibration import (
     BEHAVIOUR_PARAMETERS,
     CalibrationResult,
     CohortTableError,
@@ -27,11 +27,12 @@ from simkit.calibration import (
     read_cohort_table,
     simulated_cohort,
 )
+from simkit.analysis.retention import sbg_survival
 from simkit.cli import app
-from simkit.model import simulate
-from simkit.results import Results
-from simkit.retention import sbg_survival
-from simkit.scenario import SEGMENTS, Scenario, default_scenario, load_scenario
+from simkit.engine.model import simulate
+from simkit.engine.results import Results
+from simkit.engine.scenario import SEGMENTS, Scenario, default_scenario, load_scenario
+from simkit.io.files import save_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cohort.csv"
 ALPHA, BETA = 1.0, 3.0
@@ -335,7 +336,7 @@ def test_cli_theory_mode_writes_a_valid_scenario(tmp_path):
 
 
 def test_cli_behaviour_mode_with_a_base_scenario(tmp_path):
-    base = default_scenario().update({"team.managers": 8}).to_file(tmp_path / "base.yaml")
+    base = save_scenario(default_scenario().update({"team.managers": 8}), tmp_path / "base.yaml")
     out = tmp_path / "mine.yaml"
     table = tmp_path / "short.csv"
     table.write_text("period,survivors\n0,500\n1,400\n2,340\n3,300\n")

@@ -4,17 +4,19 @@ import pytest
 from typer.testing import CliRunner
 
 from simkit.cli import app
-from simkit.scenario import default_scenario
+from simkit.engine.scenario import default_scenario
+from simkit.io.files import save_scenario
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def short_scenario(tmp_path):
-    return (
-        default_scenario()
-        .update({"horizon_years": 1, "portfolio.small.count": 60, "portfolio.mid_market.count": 40})
-        .to_file(tmp_path / "short.toml")
+    return save_scenario(
+        default_scenario().update(
+            {"horizon_years": 1, "portfolio.small.count": 60, "portfolio.mid_market.count": 40}
+        ),
+        tmp_path / "short.toml",
     )
 
 

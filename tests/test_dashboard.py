@@ -1,4 +1,4 @@
-"""Tests for simkit.dashboard: the page's logic in Python, the Voila launcher, and the page
+"""Tests for simkit.ui.dashboard: the page's logic in Python, the Voila launcher, and the page
 itself in a real Chromium (marker ``browser``)."""
 
 from __future__ import annotations
@@ -19,8 +19,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from simkit.analysis.summary import run_summary
 from simkit.cli import app
-from simkit.dashboard import (
+from simkit.engine.model import simulate
+from simkit.engine.scenario import default_scenario
+from simkit.experiments.runner import compare
+from simkit.io.portfolio import EXAMPLE_AS_OF, example_path, read_csv
+from simkit.ui.dashboard import (
     STORY_FILTERS,
     ManagerDashboard,
     _fallback_notebook,
@@ -34,10 +39,6 @@ from simkit.dashboard import (
     summary_frame,
     voila_command,
 )
-from simkit.experiment import compare
-from simkit.model import simulate
-from simkit.portfolio import EXAMPLE_AS_OF, example_path, read_csv
-from simkit.scenario import default_scenario
 from tests.helpers import small_scenario
 
 SHORT = small_scenario(horizon_years=0.5)  # 60 sampled accounts, 2 managers
@@ -234,7 +235,7 @@ def test_drill_down_lists_accounts_lost_under_a_only(ran):
 
 def test_drill_down_runs_are_the_compared_runs(ran):
     res = ran.story_results("customer_success", 1)
-    summary = res.summary()
+    summary = run_summary(res)
     row = ran.comparison.runs.query("strategy == 'customer_success' and replication == 1")
     assert summary["revenue"] == pytest.approx(row["revenue"].iloc[0])
 

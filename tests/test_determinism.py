@@ -5,13 +5,14 @@ import sys
 
 import pandas as pd
 
-from simkit.experiment import compare
-from simkit.model import simulate
+from simkit.analysis.summary import run_summary
+from simkit.engine.model import simulate
+from simkit.experiments.runner import compare
 from tests.helpers import small_scenario
 
 DIGEST = """
 import pandas as pd
-from simkit.model import simulate
+from simkit.engine.model import simulate
 from tests.helpers import small_scenario
 res = simulate(small_scenario(seed=42), "customer_success", 3)
 frames = [res.events, res.snapshots, res.accounts]
@@ -53,7 +54,7 @@ def test_other_seed_or_replication_changes_results():
 def test_replication_zero_is_not_special():
     """A common seed bug: replication 0 behaving differently from the others."""
     sc = small_scenario(seed=7)
-    runs = [simulate(sc, "reactive", r).summary()["manager_hours"] for r in range(4)]
+    runs = [run_summary(simulate(sc, "reactive", r))["manager_hours"] for r in range(4)]
     assert len(set(runs)) == 4
 
 

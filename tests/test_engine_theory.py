@@ -3,7 +3,7 @@
 Theory mode (``Scenario.theory``) gives every account a fixed renewal probability: a constant
 ``r``, or one minus a churn probability drawn from Beta(alpha, beta). A cohort of 10,000
 new customers is simulated for eight yearly contract periods and compared with the closed
-forms in :mod:`simkit.retention`.
+forms in :mod:`simkit.analysis.retention`.
 
 Statistical checks and how often they fail by chance
 ----------------------------------------------------
@@ -30,8 +30,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simkit.model import simulate
-from simkit.retention import (
+from simkit.analysis.retention import (
     fit_sbg,
     geometric_survival,
     margin_multiple,
@@ -40,7 +39,8 @@ from simkit.retention import (
     sbg_survival,
     transition_matrix_from_events,
 )
-from simkit.scenario import DAYS_PER_YEAR, SEGMENTS, Scenario, default_scenario
+from simkit.engine.model import simulate
+from simkit.engine.scenario import DAYS_PER_YEAR, SEGMENTS, Scenario, default_scenario
 
 N = 10_000
 PERIODS = 8  # yearly contracts over an 8-year horizon: renewals at days 365, ..., 2920

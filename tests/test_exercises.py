@@ -1,4 +1,4 @@
-"""Tests for simkit.exercises (checks, hints, progress) and simkit.exercise_build (builds)."""
+"""Tests for simkit.teaching.exercises (checks, hints, progress) and simkit.teaching.build (builds)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simkit import exercises as ex
-from simkit import metrics
+from simkit.analysis import metrics
 from simkit.cli import app
-from simkit.exercise_build import (
+from simkit.engine.strategies import Strategy
+from simkit.teaching import exercises as ex
+from simkit.teaching.build import (
     HIDDEN,
     SOLUTION,
     BuildError,
@@ -25,7 +26,6 @@ from simkit.exercise_build import (
     placeholder,
     student_source,
 )
-from simkit.strategies import Strategy
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "exercises" / "source"

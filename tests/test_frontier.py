@@ -11,9 +11,9 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from simkit.cli import app
-from simkit.experiment import sweep
-from simkit.frontier import choose_cost, format_frontier, frontier_plot, frontier_table
-from simkit.plots import strategy_colour, strategy_label
+from simkit.experiments.frontier import choose_cost, format_frontier, frontier_plot, frontier_table
+from simkit.experiments.runner import sweep
+from simkit.viz.plots import strategy_colour, strategy_label
 from tests.helpers import small_scenario
 
 matplotlib.use("Agg")

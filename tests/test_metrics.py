@@ -1,4 +1,4 @@
-"""Tests for simkit.metrics: worked examples, edge cases, bad input and properties."""
+"""Tests for simkit.analysis.metrics: worked examples, edge cases, bad input and properties."""
 
 import dataclasses
 import math
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from simkit.metrics import (
+from simkit.analysis.metrics import (
     MRRMovements,
     average_time_to_resolution,
     churn_rate,

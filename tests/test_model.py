@@ -8,10 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simkit.accounts import LEGAL_TRANSITIONS
-from simkit.model import EVENTS, Model, simulate
-from simkit.scenario import DAYS_PER_MONTH
-from simkit.strategies import BUILT_IN
+from simkit.analysis.summary import run_summary
+from simkit.engine.accounts import LEGAL_TRANSITIONS
+from simkit.engine.events import EVENTS
+from simkit.engine.model import Model, simulate
+from simkit.engine.scenario import DAYS_PER_MONTH
+from simkit.engine.strategies import BUILT_IN
 from tests.helpers import small_scenario
 
 scenarios = st.fixed_dictionaries(
@@ -138,7 +140,7 @@ def test_hours_are_accounted_for_every_piece_of_work():
     kinds = ev.loc[ev["hours"] > 0, "event"].astype(str).unique()
     assert set(kinds) <= {"issue_resolved", "touch", "upsell", "upsell_fail"}
     assert ev.loc[ev["event"] == "touch", "hours"].gt(0).all()
-    assert res.summary()["manager_hours"] == pytest.approx(ev["hours"].sum())
+    assert run_summary(res)["manager_hours"] == pytest.approx(ev["hours"].sum())
 
 
 def test_theory_mode_switches_behaviour_off():

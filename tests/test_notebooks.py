@@ -1,4 +1,4 @@
-"""Tests for simkit.notebooks, and a check that the committed lessons were executed in order.
+"""Tests for simkit.teaching.notebooks, and a check that the committed lessons were executed in order.
 
 The committed notebooks are compared cell by cell by strict nbval (``make test``); nbval
 only compares cells that have stored outputs, so these tests make sure every lesson was
@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from simkit.notebooks import check, check_notebook, execute_notebook, find_notebooks, main
+from simkit.teaching.notebooks import check, check_notebook, execute_notebook, find_notebooks, main
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))

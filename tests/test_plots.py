@@ -1,4 +1,4 @@
-"""Tests for simkit.plots: every figure has a title, labelled axes and the kit's colours."""
+"""Tests for simkit.viz.plots: every figure has a title, labelled axes and the kit's colours."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simkit import plots
-from simkit.experiment import compare
-from simkit.model import simulate
-from simkit.retention import geometric_survival
-from simkit.scenario import SEGMENTS
-from simkit.summary import summarize
-from simkit.widgets import book_by_segment, capacity_sweep, whitespace_by_segment
+from simkit.analysis.retention import geometric_survival
+from simkit.analysis.summary import summarize
+from simkit.engine.model import simulate
+from simkit.engine.scenario import SEGMENTS
+from simkit.experiments.runner import compare
+from simkit.ui.widgets import book_by_segment, capacity_sweep, whitespace_by_segment
+from simkit.viz import plots
 from tests.helpers import small_scenario
 
 SMALL = small_scenario()

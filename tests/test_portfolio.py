@@ -1,4 +1,4 @@
-"""Tests for simkit.portfolio: reading an account list into a starting book."""
+"""Tests for simkit.io.portfolio: reading an account list into a starting book."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from simkit.cli import app
-from simkit.experiment import compare
-from simkit.model import BOOK_COLUMNS, simulate
-from simkit.portfolio import (
+from simkit.engine.model import BOOK_COLUMNS, simulate
+from simkit.engine.scenario import DAYS_PER_MONTH, SEGMENTS, default_scenario
+from simkit.engine.strategies import BUILT_IN
+from simkit.experiments.runner import compare
+from simkit.io.portfolio import (
     EXAMPLE_AS_OF,
     MAX_LISTED,
     PortfolioError,
@@ -26,8 +28,6 @@ from simkit.portfolio import (
     read_csv,
     scenario_for,
 )
-from simkit.scenario import DAYS_PER_MONTH, SEGMENTS, default_scenario
-from simkit.strategies import BUILT_IN
 
 AS_OF = "2026-01-01"
 HEADER = "account_id,segment,arr,contract_start,contract_end,term_months,health,stage,owner\n"
@@ -373,7 +373,7 @@ def test_cli_import_writes_a_scenario(tmp_path):
     args = ["import", str(example_path()), "--as-of", EXAMPLE_AS_OF, "--out", str(out)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    from simkit.scenario import load_scenario
+    from simkit.engine.scenario import load_scenario
 
     sc = load_scenario(out)
     assert sc.portfolio.total_accounts == 120 and sc.warmup_years == 0

@@ -1,11 +1,11 @@
-"""Tests for simkit.quiz: the check-yourself question, its logic and its widget."""
+"""Tests for simkit.ui.quiz: the check-yourself question, its logic and its widget."""
 
 from __future__ import annotations
 
 import ipywidgets as w
 import pytest
 
-from simkit.quiz import Question
+from simkit.ui.quiz import Question
 
 OPTIONS = {
     "loyal": "Right: healthy renewals make an account loyal.",

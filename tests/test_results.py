@@ -3,8 +3,9 @@
 import pandas as pd
 import pytest
 
-from simkit.model import EVENTS, simulate
-from simkit.results import write_frame
+from simkit.engine.events import EVENTS
+from simkit.engine.model import simulate
+from simkit.io.files import write_frame, write_results
 from tests.helpers import small_scenario
 
 
@@ -50,7 +51,7 @@ def test_tagged_frames_carry_strategy_and_replication(res):
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_export_round_trip(res, tmp_path, fmt):
-    paths = res.to_files(tmp_path, fmt)
+    paths = write_results(res, tmp_path, fmt)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
     back = pd.read_csv(paths[0]) if fmt == "csv" else pd.read_parquet(paths[0])
     assert len(back) == len(res.events)

@@ -1,4 +1,4 @@
-"""Tests for simkit.retention: closed forms, sBG fitting and the Markov-chain CLV."""
+"""Tests for simkit.analysis.retention: closed forms, sBG fitting and the Markov-chain CLV."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import betaln, hyp2f1
 
-from simkit.retention import (
+from simkit.analysis.retention import (
     SBGFit,
     expected_lifetime,
     fit_sbg,

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from simkit.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+from simkit.engine.scenario import Scenario, ScenarioError, default_scenario, load_scenario
+from simkit.io.files import save_scenario
 
 
 def test_default_is_a_mid_size_b2b_book():
@@ -64,7 +65,7 @@ def test_scenarios_are_immutable():
 @pytest.mark.parametrize("suffix", [".toml", ".yaml", ".yml"])
 def test_round_trip_through_files(tmp_path, suffix):
     s = default_scenario().update({"team.managers": 9, "theory": {"renewal": "beta", "alpha": 2}})
-    path = s.to_file(tmp_path / f"s{suffix}")
+    path = save_scenario(s, tmp_path / f"s{suffix}")
     assert Scenario.from_file(path) == s
     assert list(tmp_path.iterdir()) == [path]  # no temp files left behind
     assert path.stat().st_mode & 0o044  # readable by others, like any file (not mkstemp's 0600)
@@ -108,5 +109,5 @@ def test_missing_and_binary_files(tmp_path):
 
 def test_writing_refuses_unknown_suffix(tmp_path):
     with pytest.raises(ScenarioError, match="must end in"):
-        default_scenario().to_file(tmp_path / "s.txt")
+        save_scenario(default_scenario(), tmp_path / "s.txt")
     assert not list(Path(tmp_path).iterdir())

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from simkit.model import simulate
-from simkit.strategies import (
+from simkit.engine.model import simulate
+from simkit.engine.strategies import (
     Cadence,
     Combined,
     CustomerSuccess,

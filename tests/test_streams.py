@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from simkit.model import simulate
-from simkit.streams import Streams, Tape, exponential, normal
+from simkit.engine.model import simulate
+from simkit.engine.streams import Streams, Tape, exponential, normal
 from tests.helpers import small_scenario
 
 

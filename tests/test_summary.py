@@ -2,7 +2,7 @@
 
 Each figure of ``summarize`` is recomputed here by hand from the event log -- walking every
 account's events in plain Python -- and passed through the plain function in
-``simkit.metrics``; both must agree.
+``simkit.analysis.metrics``; both must agree.
 """
 
 import math
@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simkit import metrics
-from simkit.experiment import compare
-from simkit.model import simulate
-from simkit.summary import period_edges, run_summary, summarize
+from simkit.analysis import metrics
+from simkit.analysis.summary import period_edges, run_summary, summarize
+from simkit.engine.model import simulate
+from simkit.experiments.runner import compare
 from tests.helpers import small_scenario
 
 

@@ -8,11 +8,13 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from simkit import experiment
+from simkit.analysis.summary import run_summary
 from simkit.cli import app
-from simkit.experiment import load_sweep_spec, sidecar_path, sweep
-from simkit.model import simulate
-from simkit.scenario import ScenarioError
+from simkit.engine.model import simulate
+from simkit.engine.scenario import ScenarioError
+from simkit.experiments import runner as experiment
+from simkit.experiments.runner import load_sweep_spec, sidecar_path, sweep
+from simkit.io.files import save_scenario
 from tests.helpers import small_scenario
 
 GRID = {"team.managers": [1, 3], "portfolio.small.count": [10, 30]}
@@ -42,7 +44,7 @@ def test_each_row_is_that_cell_simulated(base, serial):
     for i in (0, 7, 13):
         row = serial.iloc[i]
         cell = base.update({k: int(row[k]) for k in GRID})
-        alone = simulate(cell, row["strategy"], int(row["replication"])).summary()
+        alone = run_summary(simulate(cell, row["strategy"], int(row["replication"])))
         for figure in ("revenue", "nrr", "manager_hours", "team_cost"):
             assert row[figure] == pytest.approx(alone[figure], rel=1e-12, nan_ok=True)
 
@@ -256,7 +258,7 @@ def test_bad_grid_files(tmp_path, text, message):
 
 
 def test_grid_file_with_a_scenario_file_next_to_it(tmp_path):
-    small_scenario(horizon_years=0.5).to_file(tmp_path / "book.toml")
+    save_scenario(small_scenario(horizon_years=0.5), tmp_path / "book.toml")
     (tmp_path / "grid.toml").write_text(
         'scenario = "book.toml"\nstrategies = ["cs"]\nreplications = 2\n'
         '[grid]\n"team.managers" = [1, 2]\n'
@@ -268,7 +270,7 @@ def test_grid_file_with_a_scenario_file_next_to_it(tmp_path):
 
 # ------------------------------------------------------------------------------ CLI
 def _grid_file(tmp_path):
-    small_scenario(horizon_years=0.5, warmup_years=0.0).to_file(tmp_path / "book.toml")
+    save_scenario(small_scenario(horizon_years=0.5, warmup_years=0.0), tmp_path / "book.toml")
     path = tmp_path / "grid.toml"
     path.write_text(
         'scenario = "book.toml"\nstrategies = ["reactive", "cs"]\nreplications = 2\n'

@@ -1,4 +1,4 @@
-"""Tests for simkit.widgets: the what-if parts and the lesson explorers, driven from Python
+"""Tests for simkit.ui.widgets: the what-if parts and the lesson explorers, driven from Python
 (the same methods the buttons and sliders call), without a browser."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simkit.experiment import Comparison, compare
-from simkit.model import simulate
-from simkit.retention import geometric_survival
-from simkit.scenario import SEGMENTS, ScenarioError
-from simkit.strategies import ProactiveCheckIns, Reactive, Strategy
-from simkit.summary import HEADLINE
-from simkit.widgets import (
+from simkit.analysis.retention import geometric_survival
+from simkit.analysis.summary import HEADLINE, run_summary
+from simkit.engine.model import simulate
+from simkit.engine.scenario import SEGMENTS, ScenarioError
+from simkit.engine.strategies import ProactiveCheckIns, Reactive, Strategy
+from simkit.experiments.runner import Comparison, compare
+from simkit.ui.widgets import (
     PLOT_METRICS,
     TABLE_METRICS,
     AccountStoryExplorer,
@@ -350,7 +350,7 @@ def test_account_story_tells_the_ending(reactive_run):
 def test_headline_figures_are_labelled(reactive_run):
     figures = headline_figures(reactive_run)
     assert figures.name == "Reactive"
-    assert figures[HEADLINE["revenue"]] == pytest.approx(reactive_run.summary()["revenue"], 0.01)
+    assert figures[HEADLINE["revenue"]] == pytest.approx(run_summary(reactive_run)["revenue"], 0.01)
 
 
 def test_cohort_survival_follows_a_constant_renewal_rate():

@@ -47,7 +47,7 @@ row 1 and the first account is row 2.
 >>> parse_csv("account_id,segment,arr,contract_end\\nA1,gold,-5,2026-01-31\\n", as_of="2025-06-30")
 Traceback (most recent call last):
 ...
-simkit.portfolio.PortfolioError: upload: 2 problems (spreadsheet rows: the header is row 1)
+simkit.io.portfolio.PortfolioError: upload: 2 problems (spreadsheet rows: the header is row 1)
   row 2, column segment: 'gold' is not a segment; use key, enterprise, mid_market or small
   row 2, column arr: -5 is negative; ARR must be >= 0
 """
@@ -67,8 +67,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simkit.model import BOOK_COLUMNS
-from simkit.scenario import DAYS_PER_MONTH, SEGMENTS, Scenario, default_scenario
+from simkit.engine.model import BOOK_COLUMNS
+from simkit.engine.scenario import DAYS_PER_MONTH, SEGMENTS, Scenario, default_scenario
 
 EXAMPLE_AS_OF = "2026-10-01"
 """The date the example portfolio (``examples/portfolio.csv``) describes."""
@@ -209,7 +209,7 @@ def read_csv(path: str | os.PathLike[str], as_of: dt.date | str | None = None) -
     Returns
     -------
     DataFrame
-        The book: ``account_id``, :data:`simkit.model.BOOK_COLUMNS` and ``owner``, one row per
+        The book: ``account_id``, :data:`simkit.engine.model.BOOK_COLUMNS` and ``owner``, one row per
         account in file order (row ``i`` is account ``i`` in simulation results). ``health`` is
         NaN where the file left it blank. ``attrs`` holds ``as_of``, ``source`` and ``notes``.
 
@@ -242,7 +242,7 @@ def parse_csv(
     >>> parse_csv(b"", source="empty.csv")
     Traceback (most recent call last):
     ...
-    simkit.portfolio.PortfolioError: empty.csv: the file is empty; expected a header row ...
+    simkit.io.portfolio.PortfolioError: empty.csv: the file is empty; expected a header row ...
     """
     day = _as_of(as_of)
     text = _decode(data, source) if isinstance(data, bytes | bytearray) else str(data)
@@ -255,7 +255,7 @@ def parse_csv(
 
 def example_path() -> Path:
     """The made-up example portfolio shipped with the repository (``examples/portfolio.csv``)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]
     for candidate in (here.parent / "examples" / "portfolio.csv", here / "data" / "portfolio.csv"):
         if candidate.is_file():
             return candidate

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simkit.accounts import Account
+from simkit.engine.accounts import Account
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@
 Two halves:
 
 * :class:`ManagerDashboard`, the page itself (ipywidgets). It is built from the what-if
-  parts in :mod:`simkit.widgets` (controls, runner, results views and tables, CSV links,
+  parts in :mod:`simkit.ui.widgets` (controls, runner, results views and tables, CSV links,
   the account-story explorer) and adds what only a manager needs: choosing the portfolio
-  (the built-in book, the example file or an uploaded CSV, read by :mod:`simkit.portfolio`),
+  (the built-in book, the example file or an uploaded CSV, read by :mod:`simkit.io.portfolio`),
   a return-on-cost chart, and an account drill-down that puts one account's story under two
   strategies side by side.
 * :func:`serve`, which starts Voila on 127.0.0.1 with ``dashboard/manager.ipynb`` (what
@@ -13,7 +13,7 @@ Two halves:
 
 Everything the buttons do is a plain method, so the dashboard runs without a browser:
 
->>> from simkit.scenario import default_scenario
+>>> from simkit.engine.scenario import default_scenario
 >>> dash = ManagerDashboard(default_scenario().update({"horizon_years": 0.5}),
 ...                         selected=["reactive", "proactive"], replications=1)
 >>> dash.use_example()
@@ -50,10 +50,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from simkit import plots
-from simkit.experiment import Comparison
-from simkit.model import simulate
-from simkit.portfolio import (
+from simkit.engine.model import simulate
+from simkit.engine.results import Results
+from simkit.engine.scenario import Scenario, ScenarioError
+from simkit.experiments.runner import Comparison
+from simkit.io.portfolio import (
     EXAMPLE_AS_OF,
     PortfolioError,
     book_summary,
@@ -63,9 +64,7 @@ from simkit.portfolio import (
     read_csv,
     scenario_for,
 )
-from simkit.results import Results
-from simkit.scenario import Scenario, ScenarioError
-from simkit.widgets import (
+from simkit.ui.widgets import (
     AccountStoryExplorer,
     Panel,
     WhatIf,
@@ -73,6 +72,7 @@ from simkit.widgets import (
     error_html,
     figure_png,
 )
+from simkit.viz import plots
 
 NOTEBOOK = Path("dashboard") / "manager.ipynb"
 """Where the dashboard notebook lives, relative to the repository root."""
@@ -319,7 +319,7 @@ class ManagerDashboard:
     def run(self) -> Comparison:
         """Simulate what the page describes and fill the results and the drill-down.
 
-        Raises :class:`ValueError` (or :class:`~simkit.scenario.ScenarioError`) for bad
+        Raises :class:`ValueError` (or :class:`~simkit.engine.scenario.ScenarioError`) for bad
         inputs; :meth:`update` (the Run button) shows those in red instead.
         """
         self.run_info.value = ""
@@ -609,7 +609,7 @@ def _small(text: str, size: int = 12, colour: str = "inherit") -> str:
 def book_html(book: pd.DataFrame, within_days: float = 90.0) -> str:
     """An imported book in a few lines: totals, then accounts, ARR and renewals per segment.
 
-    >>> from simkit.portfolio import example_path, read_csv
+    >>> from simkit.io.portfolio import example_path, read_csv
     >>> text = book_html(read_csv(example_path(), as_of=EXAMPLE_AS_OF))
     >>> "120 accounts" in text and "<table" in text
     True
@@ -728,8 +728,8 @@ def summary_frame(cmp: Comparison) -> pd.DataFrame:
     The return rows (``metric == "return_per_cost"``) give revenue gained per unit of extra
     strategy cost against the baseline (the first strategy).
 
-    >>> from simkit.experiment import compare
-    >>> from simkit.scenario import default_scenario
+    >>> from simkit.experiments.runner import compare
+    >>> from simkit.engine.scenario import default_scenario
     >>> cmp = compare(default_scenario().update({"horizon_years": 0.5}),
     ...               ["reactive", "proactive"], replications=2)
     >>> s = summary_frame(cmp)
@@ -751,8 +751,8 @@ def summary_frame(cmp: Comparison) -> pd.DataFrame:
 def return_figure(cmp: Comparison) -> Figure:
     """Revenue gained per unit of extra strategy cost, each strategy against the baseline.
 
-    >>> from simkit.experiment import compare
-    >>> from simkit.scenario import default_scenario
+    >>> from simkit.experiments.runner import compare
+    >>> from simkit.engine.scenario import default_scenario
     >>> cmp = compare(default_scenario().update({"horizon_years": 0.5}),
     ...               ["reactive", "proactive"], replications=1)
     >>> return_figure(cmp).axes[0].get_title(loc="left")
@@ -797,7 +797,7 @@ def fates(results_a: Results, results_b: Results, book: pd.DataFrame | None = No
     ``new`` (arrived during the run), ``lost_a``, ``lost_b``, ``day_a``, ``day_b`` (the day
     it churned or defected, NaN when it did not).
 
-    >>> from simkit.scenario import default_scenario
+    >>> from simkit.engine.scenario import default_scenario
     >>> s = default_scenario().update({"horizon_years": 0.5})
     >>> t = fates(simulate(s, "reactive"), simulate(s, "proactive"))
     >>> start = t[~t["new"]]
@@ -853,7 +853,7 @@ def fates(results_a: Results, results_b: Results, book: pd.DataFrame | None = No
 def fate_text(results: Results, account: int) -> str:
     """How an account's run ended, in a few words ("renewed 2x, kept", "lost on day 120").
 
-    >>> from simkit.scenario import default_scenario
+    >>> from simkit.engine.scenario import default_scenario
     >>> res = simulate(default_scenario().update({"horizon_years": 0.5}))
     >>> fate_text(res, 0).startswith(("kept", "did not renew", "left for a competitor"))
     True
@@ -875,12 +875,12 @@ _STAGE_FILL = {"prospect": 0.10, "customer": 0.07, "loyal": 0.12, "former": 0.12
 def story_figure(results: Results, account: int) -> Figure:
     """One account's timeline with everything on it.
 
-    :func:`simkit.plots.account_timeline` (health, issues, touches, surveys, deals,
+    :func:`simkit.viz.plots.account_timeline` (health, issues, touches, surveys, deals,
     renewals, churn) plus the stage the account was in (shaded), how long each issue stayed
     open (red bars at the bottom: waiting for a manager and the fix), NPS answers (the
     score next to each survey mark) and declined pitches.
 
-    >>> from simkit.scenario import default_scenario
+    >>> from simkit.engine.scenario import default_scenario
     >>> res = simulate(default_scenario().update({"horizon_years": 1}))
     >>> fig = story_figure(res, 5)
     >>> fig.axes[0].get_ylabel()
@@ -963,7 +963,7 @@ def notebook_path() -> Path:
     """
     env = os.environ.get("SIMKIT_DASHBOARD_NOTEBOOK")
     candidates = [Path(env)] if env else []
-    candidates += [Path(__file__).resolve().parents[1] / NOTEBOOK, Path.cwd() / NOTEBOOK]
+    candidates += [Path(__file__).resolve().parents[2] / NOTEBOOK, Path.cwd() / NOTEBOOK]
     for path in candidates:
         if path.is_file():
             return path
@@ -980,7 +980,7 @@ def _fallback_notebook() -> str:
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Account strategy what-if"),
         nbformat.v4.new_code_cell(
-            "from simkit.dashboard import ManagerDashboard\n\nManagerDashboard().show()"
+            "from simkit.ui.dashboard import ManagerDashboard\n\nManagerDashboard().show()"
         ),
     ]
     return nbformat.writes(nb)

@@ -4,7 +4,7 @@ Each exercise in :data:`EXERCISES` knows its right answer *and* the wrong answer
 usually give, each with a hint aimed at that mistake (dividing by the end count instead of
 the start count, counting new clients as retained, typing 0.95 for 95 %...). The right
 answers are not typed in anywhere: a small function per exercise (its *solver*, below)
-computes them from the exercise's numbers with the plain functions in :mod:`simkit.metrics`,
+computes them from the exercise's numbers with the plain functions in :mod:`simkit.analysis.metrics`,
 or from a simulation. The words -- titles, hints, options -- and the small data tables live
 in ``simkit/data/exercises.toml``; ``{name}`` in a text is filled from the solver's facts.
 
@@ -23,7 +23,7 @@ False
 
 :func:`progress` lists what you have passed in this session; :func:`data` gives the tables
 (and the simulated portfolio) the exercises use. The student and instructor notebooks are
-built from one source by :mod:`simkit.exercise_build`.
+built from one source by :mod:`simkit.teaching.build`.
 """
 
 from __future__ import annotations
@@ -46,10 +46,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simkit import metrics as m
+from simkit.analysis import metrics as m
+from simkit.analysis.summary import run_summary
 
 if TYPE_CHECKING:  # pragma: no cover
-    from simkit.scenario import Scenario
+    from simkit.engine.scenario import Scenario
 
 __all__ = [
     "EXERCISES",
@@ -110,7 +111,7 @@ class Exercise:
     title : a few words shown in feedback and progress.
     level : ``formula``, ``table``, ``interpretation``, ``simulation`` or ``design``: a mix
         of levels lets a facilitator pick exercises for the group.
-    metrics : the :mod:`simkit.metrics` functions it practises (every one must be covered).
+    metrics : the :mod:`simkit.analysis.metrics` functions it practises (every one must be covered).
     solve : returns the facts: ``"answer"`` is the right answer, the rest are the numbers
         the hints quote and the wrong answers the mistakes refer to.
     mistakes : anticipated wrong numbers, tried in order after the right answer.
@@ -433,7 +434,7 @@ def _record(exercise_id: str, passed: bool) -> None:
     entry["passed"] = entry["passed"] or passed
     path = _progress_path()
     if path is not None and _store["loaded"] == str(path) and not _store["broken"]:
-        from simkit.scenario import atomic_write_text
+        from simkit.io.files import atomic_write_text
 
         text = json.dumps({"version": 1, "exercises": _session}, indent=1, sort_keys=True)
         try:
@@ -539,7 +540,7 @@ def catalogue() -> pd.DataFrame:
 
 # -- the registry: texts and tables from simkit/data/exercises.toml, numbers from solvers ------
 
-REGISTRY_FILE = Path(__file__).parent / "data" / "exercises.toml"
+REGISTRY_FILE = Path(__file__).resolve().parents[1] / "data" / "exercises.toml"
 """Titles, hints, wrong answers, options and data tables of every exercise."""
 
 SOLVERS: dict[str, Callable[[], Facts]] = {}
@@ -654,7 +655,7 @@ def exercise_scenario() -> Scenario:
     >>> exercise_scenario().horizon_years
     2.0
     """
-    from simkit.scenario import default_scenario
+    from simkit.engine.scenario import default_scenario
 
     return default_scenario().update({"horizon_years": 2.0})
 
@@ -663,7 +664,7 @@ def exercise_scenario() -> Scenario:
 def _table(name: str) -> Any:
     """A data set, built once (internal: the solvers read these; learners get copies)."""
     if name == "portfolio":
-        from simkit.model import simulate
+        from simkit.engine.model import simulate
 
         return simulate(exercise_scenario(), "customer_success", 0)
     columns = {k: v for k, v in _TABLES[name].items() if k != "about"}
@@ -675,7 +676,7 @@ def data(name: str) -> Any:
 
     ``"portfolio"`` is two simulated years of the default book under the customer-success
     strategy
-    (:class:`~simkit.results.Results`); the others are small tables, described by
+    (:class:`~simkit.engine.results.Results`); the others are small tables, described by
     :func:`data_sets`.
 
     >>> data("segments")[["segment", "churn_pct"]].head(2)
@@ -1004,7 +1005,7 @@ def _engagement_table() -> Facts:
 
 @cache
 def _yearly() -> pd.DataFrame:
-    from simkit.summary import summarize
+    from simkit.analysis.summary import summarize
 
     t = summarize(_table("portfolio"), by=[], period="Y")
     for col in ("expansion", "contraction", "churned_arr"):
@@ -1017,7 +1018,7 @@ def _sim_nrr_year2() -> Facts:
     t = _yearly()
     return dict(answer=float(t["nrr"].iloc[1]), year1=float(t["nrr"].iloc[0]),
                 grr2=float(t["grr"].iloc[1]),
-                mean=float(_table("portfolio").summary()["nrr"]))  # fmt: skip
+                mean=float(run_summary(_table("portfolio"))["nrr"]))  # fmt: skip
 
 
 @_solves("sim-nrr-from-events")
@@ -1114,8 +1115,8 @@ def _beat_reactive() -> Facts:
 
 def _judge_strategy(answer: Any) -> tuple[bool, str]:
     """Run the learner's strategy against reactive and judge the paired NRR difference."""
-    from simkit.experiment import compare
-    from simkit.strategies import Combined, Reactive, Strategy
+    from simkit.engine.strategies import Combined, Reactive, Strategy
+    from simkit.experiments.runner import compare
 
     if isinstance(answer, type) and issubclass(answer, Strategy):
         name = answer.__name__
@@ -1123,7 +1124,7 @@ def _judge_strategy(answer: Any) -> tuple[bool, str]:
     if not isinstance(answer, Strategy):
         return False, (
             f"Your answer has type {type(answer).__name__}. Write a class that subclasses "
-            "simkit.strategies.Strategy and pass an instance of it, e.g. MyStrategy()."
+            "simkit.engine.strategies.Strategy and pass an instance of it, e.g. MyStrategy()."
         )
     if isinstance(answer, Reactive):
         return False, "That is the reactive baseline itself; design something different."

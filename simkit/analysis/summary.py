@@ -1,7 +1,7 @@
 """Metrics on simulation results: per period, per segment, per strategy.
 
 :func:`summarize` counts, from the event log, the numbers each plain metric in
-:mod:`simkit.metrics` needs -- clients at the start and end of a period, new clients, ARR
+:mod:`simkit.analysis.metrics` needs -- clients at the start and end of a period, new clients, ARR
 lost and gained, renewals, survey answers -- and then calls the plain function on them, so a
 metric on results means exactly what the teaching function means.
 
@@ -10,8 +10,8 @@ Periods are half-open on the left: period ``k`` covers ``(start, end]`` where
 instant. Accounts "at the start" of a period form its *cohort*: GRR, NRR, logo churn and
 engagement are measured on that cohort; new-business figures on everyone.
 
->>> from simkit.scenario import default_scenario
->>> from simkit.model import simulate
+>>> from simkit.engine.scenario import default_scenario
+>>> from simkit.engine.model import simulate
 >>> res = simulate(default_scenario().update({"horizon_years": 1}), "reactive")
 >>> table = summarize(res, by="segment", period="Y")
 >>> list(table["segment"])
@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simkit import metrics
-from simkit.scenario import DAYS_PER_MONTH
+from simkit.analysis import metrics
+from simkit.engine.scenario import DAYS_PER_MONTH
 
 if TYPE_CHECKING:  # pragma: no cover
-    from simkit.results import Results
+    from simkit.engine.results import Results
 
 PERIOD_MONTHS = {"M": 1, "Q": 3, "Y": 12}
 RUN_KEYS = ["strategy", "replication"]
@@ -54,7 +54,7 @@ RATE_COLUMNS = [
 
 def _frames(source: object) -> tuple[pd.DataFrame, float]:
     """Events with strategy/replication columns, and the measured horizon in days."""
-    from simkit.results import Results
+    from simkit.engine.results import Results
 
     if isinstance(source, Results):
         return source.tagged("events"), source.scenario.horizon_days
@@ -126,7 +126,7 @@ def summarize(
 
     Parameters
     ----------
-    source : :class:`~simkit.results.Results`, a comparison, or a list of Results.
+    source : :class:`~simkit.engine.results.Results`, a comparison, or a list of Results.
     by : any of ``"strategy"``, ``"replication"``, ``"segment"`` (default: strategy and
         replication).
     period : ``"M"``, ``"Q"``, ``"Y"`` or ``"all"`` (the whole horizon as one period).
@@ -135,7 +135,7 @@ def summarize(
     ``start_arr``, ``expansion``, ``contraction``, ``churned_arr``, ``new_arr``, ``renewed``,
     ``up_for_renewal``, ``upsells``, ``pitches``, ``resolved``, ``responses``, ``promoters``,
     ``detractors``, ``engaged``, ``revenue``, ``manager_hours``) and the metrics computed from
-    them with :mod:`simkit.metrics`: ``retention_rate``, ``churn_rate``, ``logo_retention``,
+    them with :mod:`simkit.analysis.metrics`: ``retention_rate``, ``churn_rate``, ``logo_retention``,
     ``grr``, ``nrr``, ``renewal_rate``, ``upsell_rate``, ``time_to_resolution`` (days),
     ``nps``, ``engagement_rate``, ``clv``. A metric whose denominator is zero is NaN.
     """
@@ -250,7 +250,7 @@ def _safe(fn, *args) -> float:
 
 
 def _apply_metrics(t: pd.DataFrame) -> None:
-    """Add metric columns computed row by row with the plain functions of simkit.metrics."""
+    """Add metric columns computed row by row with the plain functions of simkit.analysis.metrics."""
     rows = t.to_dict("records")
     years = ((t["period_end"] - t["period_start"]) / 365.0).to_numpy()
     out: dict[str, list[float]] = {
@@ -317,7 +317,7 @@ def _one_run_table(ev: pd.DataFrame, edges: np.ndarray) -> pd.DataFrame:
     Same definitions, same columns and metrics; sums may differ from :func:`summarize` in
     the last bits only (it adds in another order). This is what makes a run's summary cheap.
     """
-    from simkit.model import EVENTS
+    from simkit.engine.events import EVENTS
 
     n_per = len(edges) - 1
     time = ev["time"].to_numpy(dtype=float)
@@ -489,4 +489,5 @@ def run_summary(res: Results) -> pd.Series:
     out["utilisation"] = 100 * out["manager_hours"] / capacity
     out["team_cost"] = capacity * sc.team.cost_per_hour
     out["accounts_start"] = float(yearly["start"].iloc[0])
-    return pd.Series(out, name=(res.strategy, res.replication))
+    summary = res.cache["run_summary"] = pd.Series(out, name=(res.strategy, res.replication))
+    return summary

@@ -4,7 +4,7 @@ A run is (scenario, strategy, replication) -> :class:`Results`:
 
 ``events``
     one row per thing that happened, in time order: ``time`` (days since measurement
-    started), ``account``, ``segment``, ``event`` (see :data:`simkit.model.EVENTS`),
+    started), ``account``, ``segment``, ``event`` (see :data:`simkit.engine.events.EVENTS`),
     ``stage_before`` / ``stage_after``, ``arr`` (after the event), ``arr_change``, ``health``
     (after the event), ``value`` (event-specific: NPS score, days to resolution, renewal
     probability...), ``hours`` (account-manager hours spent), ``detail`` (touch kind,...).
@@ -16,8 +16,8 @@ A run is (scenario, strategy, replication) -> :class:`Results`:
 ``accounts``
     every account's state at the end of the horizon.
 
->>> from simkit.scenario import default_scenario
->>> from simkit.model import simulate
+>>> from simkit.engine.scenario import default_scenario
+>>> from simkit.engine.model import simulate
 >>> res = simulate(default_scenario().update({"horizon_years": 1}), "reactive")
 >>> list(res.snapshots.columns)
 ['month', 'time', 'stage', 'segment', 'accounts', 'arr', 'mean_health', 'revenue']
@@ -28,19 +28,17 @@ True
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from simkit.accounts import STAGES
-from simkit.scenario import SEGMENTS, Scenario, atomic_write_bytes
+from simkit.engine.accounts import STAGES
+from simkit.engine.scenario import SEGMENTS, Scenario
 
 if TYPE_CHECKING:  # pragma: no cover
-    from simkit.model import Model
+    from simkit.engine.model import Model
 
 STAGE_DTYPE = pd.CategoricalDtype(list(STAGES), ordered=True)
 SEGMENT_DTYPE = pd.CategoricalDtype(list(SEGMENTS), ordered=True)
@@ -48,7 +46,7 @@ SEGMENT_DTYPE = pd.CategoricalDtype(list(SEGMENTS), ordered=True)
 
 @dataclass
 class Results:
-    """Everything one run produced. Build with :func:`simkit.model.simulate`."""
+    """Everything one run produced. Build with :func:`simkit.engine.model.simulate`."""
 
     scenario: Scenario
     strategy: str
@@ -56,12 +54,13 @@ class Results:
     events: pd.DataFrame
     snapshots: pd.DataFrame
     accounts: pd.DataFrame
-    _summary: pd.Series | None = field(default=None, repr=False)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Figures derived from this run, kept by the analysis layer (e.g. the headline summary)."""
 
     @classmethod
     def from_model(cls, model: Model) -> Results:
         """Collect a finished model's logs into DataFrames."""
-        from simkit.model import EVENTS
+        from simkit.engine.events import EVENTS
 
         log = model.log
         seg_codes = np.fromiter((a.seg for a in model.accounts), np.int8, len(model.accounts))
@@ -94,22 +93,6 @@ class Results:
             accounts=_accounts_frame(model),
         )
 
-    # ------------------------------------------------------------------ metrics
-    def metrics(self, by: list[str] | str | None = None, period: str = "Y") -> pd.DataFrame:
-        """Metrics per period (``"M"``, ``"Q"``, ``"Y"`` or ``"all"``), see
-        :func:`simkit.summary.summarize`."""
-        from simkit.summary import summarize
-
-        return summarize(self, by=by, period=period)
-
-    def summary(self) -> pd.Series:
-        """Headline figures of the run (see :func:`simkit.summary.run_summary`)."""
-        if self._summary is None:
-            from simkit.summary import run_summary
-
-            self._summary = run_summary(self)
-        return self._summary
-
     def story(self, account: int) -> pd.DataFrame:
         """One account's events in order: its story from the event log."""
         if account not in set(self.accounts["account"]):
@@ -125,34 +108,6 @@ class Results:
         out.insert(0, "replication", self.replication)
         out.insert(0, "strategy", self.strategy)
         return out
-
-    def to_files(self, folder: str | os.PathLike[str], fmt: str = "csv") -> list[Path]:
-        """Write events, snapshots and accounts as CSV or Parquet files (atomically)."""
-        folder = Path(folder)
-        written = []
-        for name in ("events", "snapshots", "accounts"):
-            path = folder / f"{name}.{'csv' if fmt == 'csv' else 'parquet'}"
-            write_frame(getattr(self, name), path)
-            written.append(path)
-        return written
-
-
-def write_frame(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a DataFrame as CSV or Parquet (by suffix) through a temp file and a rename."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        data = df.to_csv(index=False).encode("utf-8")
-    elif suffix in (".parquet", ".pq"):
-        import io
-
-        buf = io.BytesIO()
-        df.to_parquet(buf, index=False)
-        data = buf.getvalue()
-    else:
-        raise ValueError(f"{path}: write .csv or .parquet files")
-    atomic_write_bytes(path, data)
-    return path
 
 
 def _snapshots_frame(model: Model) -> pd.DataFrame:

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import nbformat
 
-from simkit.scenario import atomic_write_text
+from simkit.io.files import atomic_write_text
 
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
@@ -226,7 +226,7 @@ def _read(path: Path) -> nbformat.NotebookNode:
 
 
 def _unknown_checks(nb: nbformat.NotebookNode, name: str) -> list[str]:
-    from simkit.exercises import EXERCISES
+    from simkit.teaching.exercises import EXERCISES
 
     found = []
     for number, cell in enumerate(nb.cells, start=1):

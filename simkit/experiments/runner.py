@@ -6,7 +6,7 @@ noise (common random numbers) -- and reports each figure's mean with a 95 % conf
 interval, plus the paired difference to a baseline, which CRN makes much tighter than
 comparing two independent means.
 
->>> from simkit.scenario import default_scenario
+>>> from simkit.engine.scenario import default_scenario
 >>> cmp = compare(default_scenario().update({"horizon_years": 1}),
 ...               ["reactive", "proactive_check_ins"], replications=2)
 >>> cmp.table(["churn_rate"])[["strategy", "metric", "n"]]
@@ -32,11 +32,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simkit.model import simulate
-from simkit.results import Results
-from simkit.scenario import Scenario
-from simkit.strategies import Strategy, get_strategy
-from simkit.summary import HEADLINE
+from simkit.analysis.summary import HEADLINE, run_summary
+from simkit.engine.model import simulate
+from simkit.engine.results import Results
+from simkit.engine.scenario import Scenario
+from simkit.engine.strategies import Strategy, get_strategy
 
 StrategyLike = Strategy | str
 
@@ -65,7 +65,7 @@ def confidence_interval(
 def _run(task: tuple) -> tuple[str, int, pd.Series, Results | None]:
     scenario, strategy, rep, keep, *book = task
     res = simulate(scenario, strategy, rep, book[0] if book else None)
-    return res.strategy, rep, res.summary(), res if keep else None
+    return res.strategy, rep, run_summary(res), res if keep else None
 
 
 def default_jobs(n_runs: int, scenario: Scenario) -> int:
@@ -142,8 +142,8 @@ class Comparison:
     Attributes
     ----------
     runs : one row per (strategy, replication) with the headline figures of
-        :func:`simkit.summary.run_summary`.
-    results : the full :class:`~simkit.results.Results` of each run (when kept), by
+        :func:`simkit.analysis.summary.run_summary`.
+    results : the full :class:`~simkit.engine.results.Results` of each run (when kept), by
         (strategy, replication).
     """
 
@@ -161,8 +161,8 @@ class Comparison:
         return pd.concat([r.tagged("events") for r in self.results.values()], ignore_index=True)
 
     def summarize(self, by: Sequence[str] | str | None = None, period: str = "Y") -> pd.DataFrame:
-        """Per-period metrics of the kept runs (see :func:`simkit.summary.summarize`)."""
-        from simkit.summary import summarize
+        """Per-period metrics of the kept runs (see :func:`simkit.analysis.summary.summarize`)."""
+        from simkit.analysis.summary import summarize
 
         return summarize(self, by=by, period=period)
 
@@ -277,7 +277,7 @@ def compare(
     jobs : processes (None: all cores when the work is big enough, else 1).
     keep : keep every run's full results (events, snapshots) as well as its summary.
     progress : show a progress bar.
-    book : an imported starting book (see :func:`simkit.portfolio.read_csv`) instead of the
+    book : an imported starting book (see :func:`simkit.io.portfolio.read_csv`) instead of the
         one sampled from the scenario.
     """
     if not isinstance(replications, int | np.integer) or replications < 1:
@@ -351,7 +351,7 @@ def load_sweep_spec(path: str | os.PathLike[str]) -> SweepSpec:
     """
     import tomllib
 
-    from simkit.scenario import ScenarioError, default_scenario, load_scenario
+    from simkit.engine.scenario import ScenarioError, default_scenario, load_scenario
 
     path = Path(path)
     if not path.is_file():
@@ -424,7 +424,7 @@ def _value_key(value: object) -> str:
 
 def _check_grid(scenario: Scenario, grid: object) -> tuple[list[str], list[list]]:
     """Grid keys and values, each key and each point checked against the scenario."""
-    from simkit.scenario import ScenarioError
+    from simkit.engine.scenario import ScenarioError
 
     if not isinstance(grid, dict):
         raise ValueError(
@@ -571,7 +571,7 @@ def _read_saved(
 def _write_saved(
     path: Path, done: dict, keys: list[str], points: list[tuple], names: list[str]
 ) -> None:
-    from simkit.results import write_frame
+    from simkit.io.files import write_frame
 
     write_frame(_sweep_frame(done, keys, points, names, sorted(done)), path)
 
@@ -595,7 +595,7 @@ def _sweep_frame(
 
 def _sweep_run(task: tuple) -> tuple[tuple[int, int, int], dict]:
     key, scenario, strategy, rep = task
-    return key, simulate(scenario, strategy, rep).summary().to_dict()
+    return key, run_summary(simulate(scenario, strategy, rep)).to_dict()
 
 
 def _sweep_run_forked(index: int) -> tuple[tuple[int, int, int], dict]:
@@ -693,10 +693,10 @@ def sweep(
     Returns
     -------
     One row per run in a fixed order (grid point, strategy, replication): the grid fields,
-    ``strategy``, ``replication`` and the figures of :func:`simkit.summary.run_summary`.
+    ``strategy``, ``replication`` and the figures of :func:`simkit.analysis.summary.run_summary`.
     The same sweep gives the same frame whatever ``jobs``, ``scheduler`` or interruptions.
 
-    >>> from simkit.scenario import default_scenario
+    >>> from simkit.engine.scenario import default_scenario
     >>> small = default_scenario().update({"horizon_years": 1, "portfolio.small.count": 50})
     >>> df = sweep(small, {"team.managers": [2, 4]}, ["reactive"], replications=2, jobs=1)
     >>> df[["team.managers", "strategy", "replication"]].values.tolist()
@@ -708,7 +708,7 @@ def sweep(
 
     from tqdm.auto import tqdm
 
-    from simkit.scenario import atomic_write_text
+    from simkit.io.files import atomic_write_text
 
     if not isinstance(scenario, Scenario):
         raise TypeError(f"scenario must be a simkit Scenario, got {type(scenario).__name__}")
@@ -726,7 +726,7 @@ def sweep(
         raise ValueError(f"strategy names must be distinct, got {names}")
     keys, values = _check_grid(scenario, grid)
     points = list(itertools.product(*values))
-    from simkit.scenario import ScenarioError
+    from simkit.engine.scenario import ScenarioError
 
     cells = []
     for point in points:

@@ -50,10 +50,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simkit.experiment import confidence_interval
-from simkit.plots import MONEY_TICKS, strategy_colour, strategy_label
-from simkit.scenario import Scenario
-from simkit.summary import HEADLINE
+from simkit.analysis.summary import HEADLINE
+from simkit.engine.scenario import Scenario
+from simkit.experiments.runner import confidence_interval
+from simkit.viz.plots import MONEY_TICKS, strategy_colour, strategy_label
 
 COSTS = {
     "team_cost": "Team cost (managers x hours x cost/hour)",
@@ -113,7 +113,7 @@ def frontier_table(
 
     Parameters
     ----------
-    sweep_df : one row per run, as returned by :func:`simkit.experiment.sweep` (grid
+    sweep_df : one row per run, as returned by :func:`simkit.experiments.runner.sweep` (grid
         fields, ``strategy``, ``replication``, run figures) or ``compare(...).runs``.
     cost : ``"team_cost"`` (headcount), ``"strategy_cost"`` (hours worked), another numeric
         column, or ``"auto"`` (team cost when the team varies in the data; see the module).

@@ -2,8 +2,8 @@
 
 Two commands::
 
-    python -m simkit.notebooks execute notebooks exercises/source
-    python -m simkit.notebooks check notebooks
+    python -m simkit.teaching.notebooks execute notebooks exercises/source
+    python -m simkit.teaching.notebooks check notebooks
 
 ``execute`` runs every notebook in the given folders (or files) top to bottom in a fresh
 ``python3`` kernel, with the notebook's own folder as the working directory and a time
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import nbformat
 
-from simkit.scenario import atomic_write_text
+from simkit.io.files import atomic_write_text
 
 __all__ = ["check", "check_notebook", "execute", "execute_notebook", "find_notebooks", "main"]
 
@@ -162,9 +162,9 @@ def check(paths: Sequence[str | Path]) -> dict[Path, list[str]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m simkit.notebooks {execute,check} PATH [PATH...]``."""
+    """Command line: ``python -m simkit.teaching.notebooks {execute,check} PATH [PATH...]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m simkit.notebooks",
+        prog="python -m simkit.teaching.notebooks",
         description="Execute the kit's notebooks in place, or check they were executed in order.",
     )
     sub = parser.add_subparsers(dest="command", required=True)

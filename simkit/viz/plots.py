@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simkit.accounts import STAGES
-from simkit.scenario import SEGMENTS
+from simkit.engine.accounts import STAGES
+from simkit.engine.scenario import SEGMENTS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from simkit.experiment import Comparison
-    from simkit.results import Results
+    from simkit.engine.results import Results
+    from simkit.experiments.runner import Comparison
 
 STAGE_COLOURS = {
     "prospect": "#a6cee3",
@@ -166,7 +166,7 @@ def compare_bars(
 def metric_over_time(
     table: pd.DataFrame, metric: str, by: str = "strategy", ax: plt.Axes | None = None
 ) -> Figure:
-    """A metric from :func:`simkit.summary.summarize` per period, one line per group."""
+    """A metric from :func:`simkit.analysis.summary.summarize` per period, one line per group."""
     if metric not in table.columns:
         raise ValueError(f"{metric!r} is not a column of the table")
     fig, ax = _fig_ax(ax, (7, 3.5))
@@ -259,7 +259,7 @@ def _fig_ax(ax: plt.Axes | None, size: tuple[float, float]) -> tuple[Figure, plt
 def capacity_curves(table: pd.DataFrame) -> Figure:
     """Team size against time to resolution, churn and utilisation, one line per strategy.
 
-    ``table`` is tidy, as from :func:`simkit.widgets.capacity_sweep`: columns ``strategy``,
+    ``table`` is tidy, as from :func:`simkit.ui.widgets.capacity_sweep`: columns ``strategy``,
     ``managers``, ``metric``, ``mean``, ``ci_low``, ``ci_high`` (and ``n``: with fewer than 3
     runs per point the intervals are left out, being too wide to read).
 
@@ -348,7 +348,7 @@ def retention_value(discount_rate: float = 0.1, highlight: Sequence[float] = ())
     >>> fig.axes[0].get_xlabel()
     'renewal rate per year (%)'
     """
-    from simkit.retention import expected_lifetime, margin_multiple
+    from simkit.analysis.retention import expected_lifetime, margin_multiple
 
     r = np.linspace(0.5, 0.95, 91)
     life = np.array([expected_lifetime(v) for v in r])
@@ -427,14 +427,14 @@ _METRIC_LABELS = {
     "clv": "CLV (currency)",
     "revenue": "Revenue (currency)",
 }
-"""Axis labels with units for :func:`simkit.summary.summarize` columns."""
+"""Axis labels with units for :func:`simkit.analysis.summary.summarize` columns."""
 
 
 def whitespace_bars(table: pd.DataFrame, ax: plt.Axes | None = None) -> Figure:
     """Expansion ARR won against ARR left on the table (opportunities never pitched), by segment.
 
     ``table`` is indexed by segment with ``won_arr`` and ``missed_arr`` columns, as from
-    :func:`simkit.widgets.whitespace_by_segment`.
+    :func:`simkit.ui.widgets.whitespace_by_segment`.
 
     >>> t = pd.DataFrame({"won_arr": [5e5, 1e5], "missed_arr": [2e5, 3e5]},
     ...                  index=pd.Index(["key", "small"], name="segment"))
@@ -470,7 +470,7 @@ def book_shares(book: pd.DataFrame, ax: plt.Axes | None = None) -> Figure:
     """Share of accounts against share of ARR, by segment: where the money sits.
 
     ``book`` is indexed by segment with ``share of accounts (%)`` and ``share of ARR (%)``
-    columns, as from :func:`simkit.widgets.book_by_segment`.
+    columns, as from :func:`simkit.ui.widgets.book_by_segment`.
 
     >>> b = pd.DataFrame({"share of accounts (%)": [10.0, 90.0], "share of ARR (%)": [60.0, 40.0]},
     ...                  index=pd.Index(["key", "small"], name="segment"))

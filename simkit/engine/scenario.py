@@ -15,7 +15,7 @@ Scenarios are frozen pydantic models. Every invalid value raises one
 >>> s.update({"team.managers": 0})
 Traceback (most recent call last):
 ...
-simkit.scenario.ScenarioError: team.managers: must be >= 1 (got 0)
+simkit.engine.scenario.ScenarioError: team.managers: must be >= 1 (got 0)
 
 Scenarios load from and save to TOML or YAML (:meth:`Scenario.from_file`,
 :meth:`Scenario.to_file`); the embedded default lives in ``simkit/data/default.toml``.
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -40,8 +39,6 @@ SEGMENTS: tuple[str, ...] = ("key", "enterprise", "mid_market", "small")
 """Account segments (tiers), from the most to the least valuable."""
 
 DAYS_PER_YEAR = 365.0
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 
 
@@ -196,7 +193,7 @@ class Theory(_Frozen):
     end (survival r^t); with ``renewal="beta"`` each account draws its *churn* probability
     once from Beta(alpha, beta), the shifted-beta-geometric model: survival
     B(alpha, beta + t) / B(alpha, beta), first-renewal rate beta / (alpha + beta) (see
-    :func:`simkit.retention.sbg_survival`). Every account starts as a new customer at time 0
+    :func:`simkit.analysis.retention.sbg_survival`). Every account starts as a new customer at time 0
     and is measured from then (any warm-up is ignored). No issues, upsells, competitors,
     surveys, pipeline or win-back happen, and strategies have no effect.
     """
@@ -236,7 +233,7 @@ class Scenario(_Frozen):
         >>> Scenario.from_dict({"horizon_years": 2, "team": {"managers": 3}})
         Traceback (most recent call last):
         ...
-        simkit.scenario.ScenarioError: portfolio: required field is missing; ...
+        simkit.engine.scenario.ScenarioError: portfolio: required field is missing; ...
         """
         try:
             return cls.model_validate(dict(data))
@@ -261,18 +258,17 @@ class Scenario(_Frozen):
         """Plain nested dict (no ``None`` values), ready for TOML or YAML."""
         return self.model_dump(mode="json", exclude_none=True)
 
-    def to_file(self, path: str | os.PathLike[str]) -> Path:
-        """Write the scenario as TOML or YAML (by suffix), atomically (temp file + rename)."""
-        path = Path(path)
-        suffix = path.suffix.lower()
+    def to_text(self, suffix: str = ".toml") -> str:
+        """The scenario as TOML (``".toml"``) or YAML (``".yaml"``/``".yml"``) text.
+
+        Save it to a file with :func:`simkit.io.files.save_scenario`.
+        """
+        suffix = suffix.lower()
         if suffix == ".toml":
-            text = tomli_w.dumps(self.to_dict())
-        elif suffix in (".yaml", ".yml"):
-            text = yaml.safe_dump(self.to_dict(), sort_keys=False)
-        else:
-            raise ScenarioError(f"{path}: scenario files must end in .toml, .yaml or .yml")
-        atomic_write_text(path, text)
-        return path
+            return tomli_w.dumps(self.to_dict())
+        if suffix in (".yaml", ".yml"):
+            return yaml.safe_dump(self.to_dict(), sort_keys=False)
+        raise ScenarioError(f"scenario files must end in .toml, .yaml or .yml, got {suffix!r}")
 
     def update(self, changes: Mapping[str, Any]) -> Scenario:
         """A new scenario with dotted-path fields changed, validated again.
@@ -320,29 +316,6 @@ def default_scenario() -> Scenario:
 def load_scenario(path: str | os.PathLike[str] | None = None) -> Scenario:
     """The scenario in ``path``, or the default scenario when ``path`` is None."""
     return default_scenario() if path is None else Scenario.from_file(path)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write text to ``path`` through a temporary file in the same folder and a rename.
-
-    A reader never sees a half-written file, and a failure leaves the old file untouched.
-    """
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Byte version of :func:`atomic_write_text`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- helpers ------------------------------------------------------------------------------

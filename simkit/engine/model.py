@@ -7,10 +7,10 @@ When all chairs are taken, work waits in a queue ordered by the strategy's prior
 wait shows up as time to resolution, and waiting customers lose health.
 
 Each account carries a few independent random clocks, each driven by its own random tape
-(see :mod:`simkit.streams`): issue arrivals, expansion opportunities, competitor approaches,
+(see :mod:`simkit.engine.streams`): issue arrivals, expansion opportunities, competitor approaches,
 surveys and, when it holds a contract, the renewal date. Nothing is ticked day by day: an
 account's health is stored at its last event and drifted forward by formula when needed
-(:func:`simkit.accounts.drifted_health`), and each clock schedules only its next event.
+(:func:`simkit.engine.accounts.drifted_health`), and each clock schedules only its next event.
 The random clocks' events are light callback objects pushed straight onto SimPy's event
 queue with exactly the keys a :class:`simpy.Timeout` would get (:class:`_Event`), so they
 happen in the same order as timeouts would, at a fraction of the cost; the team is a real
@@ -18,7 +18,7 @@ happen in the same order as timeouts would, at a fraction of the cost; the team 
 
 Run a model with :func:`simulate`:
 
->>> from simkit.scenario import default_scenario
+>>> from simkit.engine.scenario import default_scenario
 >>> res = simulate(default_scenario().update({"horizon_years": 1}), "reactive")
 >>> sorted(res.events["event"].unique())[:3]
 ['approach', 'arrival', 'churn']
@@ -38,37 +38,16 @@ import pandas as pd
 import simpy
 from simpy.events import NORMAL
 
-from simkit.accounts import Account, Stage, clip_health
-from simkit.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, SEGMENTS, Scenario
-from simkit.strategies import Strategy, Touch, get_strategy
-from simkit.streams import Streams, exponential, normal
+from simkit.engine.accounts import Account, Stage, clip_health
+from simkit.engine.events import EVENTS, EventLog
+from simkit.engine.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, SEGMENTS, Scenario
+from simkit.engine.strategies import Strategy, Touch, get_strategy
+from simkit.engine.streams import Streams, exponential, normal
 
 if TYPE_CHECKING:  # pragma: no cover
-    from simkit.results import Results
+    from simkit.engine.results import Results
 
-EVENTS: tuple[str, ...] = (
-    "init",  # state of every account when measurement starts
-    "arrival",  # a new prospect enters the pipeline
-    "convert",  # prospect -> customer (deal won)
-    "lost",  # prospect -> former (deal lost)
-    "renew",  # contract renewed
-    "promote",  # customer -> loyal
-    "demote",  # loyal -> customer
-    "contract",  # ARR reduced at renewal (downsell)
-    "churn",  # -> former at renewal
-    "defect",  # -> former mid-term, to a competitor
-    "upsell",  # expansion won
-    "upsell_fail",  # pitch declined
-    "opportunity_missed",  # expansion opportunity not pitched (whitespace left)
-    "issue_open",
-    "issue_resolved",
-    "touch",  # proactive work: check-in, QBR, review, rescue (detail says which)
-    "survey",  # NPS answer (value = score 0-10)
-    "approach",  # competitor approach resisted
-    "winback",  # former -> prospect
-)
-"""Event types in the event log. ``value`` holds: survey score, resolution days
-(issue_resolved), renewal probability (renew/churn), defection probability (approach/defect)."""
+
 
 _E = {name: i for i, name in enumerate(EVENTS)}
 _PROSPECT, _CUSTOMER, _LOYAL, _FORMER = Stage.PROSPECT, Stage.CUSTOMER, Stage.LOYAL, Stage.FORMER
@@ -80,62 +59,6 @@ _NONE = -1  # no stage / no detail
 # bits of Account.chains: which random clocks are running
 _ISSUES, _UPSELLS, _COMPETITORS, _SURVEYS, _CHECKINS = 1, 2, 4, 8, 16
 _GOLDEN = 0.6180339887498949  # spreads deterministic phases of regular touches and surveys
-
-
-LOG_DTYPE = np.dtype(
-    [
-        ("time", "f8"),
-        ("account", "i8"),
-        ("event", "i1"),
-        ("before", "i1"),
-        ("after", "i1"),
-        ("arr", "f8"),
-        ("arr_change", "f8"),
-        ("health", "f8"),
-        ("value", "f8"),
-        ("hours", "f8"),
-        ("detail", "i2"),
-    ]
-)
-"""One event-log row, packed (61 bytes)."""
-
-
-class EventLog:
-    """Compact storage of events: rows are appended as tuples (one cheap call per event)
-    and packed into one numpy array per column a block at a time (:meth:`flush`), so the
-    columns can become a DataFrame without another copy of the whole log.
-    """
-
-    def __init__(self) -> None:
-        self.rows: list[tuple] = []
-        self._chunks: dict[str, list[np.ndarray]] = {name: [] for name in LOG_DTYPE.names}
-        self.details: dict[str, int] = {}
-
-    def flush(self) -> None:
-        """Pack the pending rows into the column chunks."""
-        if self.rows:
-            block = np.array(self.rows, dtype=LOG_DTYPE)
-            self.rows.clear()
-            for name, chunks in self._chunks.items():
-                chunks.append(np.ascontiguousarray(block[name]))
-
-    def column(self, name: str) -> np.ndarray:
-        """One column of every event so far (a field of :data:`LOG_DTYPE`)."""
-        self.flush()
-        chunks = self._chunks[name]
-        if len(chunks) != 1:
-            chunks[:] = [np.concatenate(chunks) if chunks else np.empty(0, LOG_DTYPE[name])]
-        return chunks[0]
-
-    def detail_code(self, label: str) -> int:
-        """Small integer for a detail label (``"qbr"``, ``"competitor"``, ...)."""
-        code = self.details.get(label)
-        if code is None:
-            code = self.details[label] = len(self.details)
-        return code
-
-    def __len__(self) -> int:
-        return sum(len(c) for c in self._chunks["time"]) + len(self.rows)
 
 
 class _Event:
@@ -267,7 +190,7 @@ class Model:
     # ------------------------------------------------------------------ public API
     def run(self) -> Results:
         """Run to the end of the horizon and return the results."""
-        from simkit.results import Results
+        from simkit.engine.results import Results
 
         # The run makes no reference cycles (events are freed by reference counting), so the
         # cyclic garbage collector only slows it down, scanning every pending event again
@@ -479,7 +402,7 @@ class Model:
             self._start_recording(None)
 
     def _book_start(self, gen: np.random.Generator) -> None:
-        """The starting book from an imported account list (see :mod:`simkit.portfolio`)."""
+        """The starting book from an imported account list (see :mod:`simkit.io.portfolio`)."""
         b = self.behaviour
         book = self.book
         health = np.clip(gen.normal(b.initial_health_mean, b.initial_health_sd, len(book)), 1, 99)
@@ -883,7 +806,7 @@ BOOK_COLUMNS = (
     "tenure_days",
     "health",
 )
-"""Columns of an imported starting book (built by :func:`simkit.portfolio.read_csv`)."""
+"""Columns of an imported starting book (built by :func:`simkit.io.portfolio.read_csv`)."""
 
 
 def _check_book(book: pd.DataFrame) -> pd.DataFrame:
@@ -915,9 +838,9 @@ def simulate(
 
     Same scenario, strategy and replication give identical results in any process.
     ``book`` replaces the sampled starting book with an imported account list (columns
-    :data:`BOOK_COLUMNS`; see :func:`simkit.portfolio.read_csv`).
+    :data:`BOOK_COLUMNS`; see :func:`simkit.io.portfolio.read_csv`).
 
-    >>> from simkit.scenario import default_scenario
+    >>> from simkit.engine.scenario import default_scenario
     >>> a = simulate(default_scenario().update({"horizon_years": 1}), "proactive")
     >>> b = simulate(default_scenario().update({"horizon_years": 1}), "proactive")
     >>> a.events.equals(b.events)

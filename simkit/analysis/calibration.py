@@ -2,7 +2,7 @@
 
 A manager knows how one of their own cohorts behaved: of the accounts won in one period,
 how many were still paying one, two, three ... contract periods later. :func:`calibrate`
-fits the shifted-beta-geometric model (:func:`simkit.retention.fit_sbg`) to that table and
+fits the shifted-beta-geometric model (:func:`simkit.analysis.retention.fit_sbg`) to that table and
 returns two scenarios built on a base scenario:
 
 ``theory``
@@ -78,7 +78,7 @@ spreadsheet (the header is row 1). ``examples/cohort.csv`` is a made-up example:
 >>> read_cohort_table([1000, 869, 900, 800])
 Traceback (most recent call last):
 ...
-simkit.calibration.CohortTableError: cohort table row 3 (period 2), column survivors: 900 is ...
+simkit.analysis.calibration.CohortTableError: cohort table row 3 (period 2), column survivors: 900 is ...
 """
 
 from __future__ import annotations
@@ -96,12 +96,12 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from simkit.retention import SBGFit, fit_sbg, sbg_survival
-from simkit.scenario import DAYS_PER_MONTH, SEGMENTS, Scenario, default_scenario
+from simkit.analysis.retention import SBGFit, fit_sbg, sbg_survival
+from simkit.engine.scenario import DAYS_PER_MONTH, SEGMENTS, Scenario, default_scenario
 
 if TYPE_CHECKING:  # pragma: no cover
-    from simkit.results import Results
-    from simkit.strategies import Strategy
+    from simkit.engine.results import Results
+    from simkit.engine.strategies import Strategy
 
 __all__ = [
     "BEHAVIOUR_PARAMETERS",
@@ -165,7 +165,7 @@ def read_cohort_table(
     >>> read_cohort_table([1000, 800])
     Traceback (most recent call last):
     ...
-    simkit.calibration.CohortTableError: cohort table: needs at least 3 rows (...), got 2
+    simkit.analysis.calibration.CohortTableError: cohort table: needs at least 3 rows (...), got 2
     """
     where, rows = "cohort table", None
     if isinstance(table, str | os.PathLike):
@@ -362,7 +362,7 @@ def simulated_cohort(results: Results, periods: int | None = None) -> pd.DataFra
 
     Examples
     --------
-    >>> from simkit.model import simulate
+    >>> from simkit.engine.model import simulate
     >>> sc = default_scenario().update(
     ...     {"theory": {"renewal": "constant", "r": 0.5}, "start": "cohort", "warmup_years": 0})
     >>> simulated_cohort(simulate(sc))["survivors"].tolist()
@@ -520,7 +520,7 @@ def calibrate(
     >>> res.theory.theory.renewal, round(res.fit_gap, 3)
     ('beta', 0.018)
     """
-    from simkit.strategies import get_strategy
+    from simkit.engine.strategies import get_strategy
 
     base = default_scenario() if scenario is None else scenario
     if not isinstance(base, Scenario):
@@ -633,7 +633,7 @@ class _Paths:
 
 
 def _pilot(cohort: Scenario, strategy: Strategy, periods: int) -> _Paths:
-    from simkit.model import simulate
+    from simkit.engine.model import simulate
 
     pilot = cohort.update(
         {"behaviour.renewal_at_50": 1.0 - 1e-9, "behaviour.competitor_defect_at_0": 0.0}
@@ -759,7 +759,7 @@ def _fit_behaviour(
 
     ``pilot`` is a (smaller) copy of ``cohort`` used for the pilot run.
     """
-    from simkit.model import simulate
+    from simkit.engine.model import simulate
 
     periods = len(fitted) - 1
     b = cohort.behaviour

@@ -1,4 +1,4 @@
-"""Interactive front ends (ipywidgets) over :mod:`simkit.experiment` and :mod:`simkit.plots`.
+"""Interactive front ends (ipywidgets) over :mod:`simkit.experiments.runner` and :mod:`simkit.viz.plots`.
 
 Every front end is split into parts that work without a browser, so lessons, the what-if
 notebook, the Voila dashboard and the tests all use the same code:
@@ -13,7 +13,7 @@ notebook, the Voila dashboard and the tests all use the same code:
 ``results_table``, ``differences_table``, ``runs_table``, ``figure``) are what the widget's
 Run button calls, so a test (or a script) can drive it without a browser:
 
->>> from simkit.scenario import default_scenario
+>>> from simkit.engine.scenario import default_scenario
 >>> app = WhatIf(default_scenario().update({"horizon_years": 1}), replications=2)
 >>> app.controls.set(managers=5)
 >>> cmp = app.run()
@@ -43,11 +43,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simkit import plots
-from simkit.experiment import Comparison, compare, default_jobs, run_many
-from simkit.results import Results
-from simkit.scenario import SEGMENTS, Scenario, ScenarioError, default_scenario
-from simkit.strategies import (
+from simkit.analysis.summary import HEADLINE, run_summary
+from simkit.engine.results import Results
+from simkit.engine.scenario import SEGMENTS, Scenario, ScenarioError, default_scenario
+from simkit.engine.strategies import (
     BUILT_IN,
     KeyAccountFocus,
     ProactiveCheckIns,
@@ -55,7 +54,8 @@ from simkit.strategies import (
     Strategy,
     get_strategy,
 )
-from simkit.summary import HEADLINE
+from simkit.experiments.runner import Comparison, compare, default_jobs, run_many
+from simkit.viz import plots
 
 __all__ = [
     "AccountStoryExplorer",
@@ -97,7 +97,7 @@ TABLE_METRICS = (
     "strategy_cost",
     "utilisation",
 )
-"""Figures in the what-if table (see :data:`simkit.summary.HEADLINE` for their labels)."""
+"""Figures in the what-if table (see :data:`simkit.analysis.summary.HEADLINE` for their labels)."""
 
 PLOT_METRICS = ("logo_retention", "grr", "nrr", "revenue", "clv", "strategy_cost")
 """Figures in the what-if bar charts: retention, revenue retention, revenue, CLV and cost."""
@@ -205,7 +205,7 @@ class WhatIfControls:
     Parameters
     ----------
     scenario : the scenario the controls start from (default: :func:`default_scenario`).
-    strategies : your own :class:`~simkit.strategies.Strategy` objects, offered next to the
+    strategies : your own :class:`~simkit.engine.strategies.Strategy` objects, offered next to the
         built-ins; each needs a name no other strategy uses.
     selected : names of the strategies ticked at the start.
     replications : replications per strategy at the start.
@@ -236,7 +236,7 @@ class WhatIfControls:
             if s.name in self.available:
                 raise ValueError(
                     f"strategy name {s.name!r} is already taken; give your strategy its own "
-                    "name (set its .name or use simkit.widgets.named)"
+                    "name (set its .name or use simkit.ui.widgets.named)"
                 )
             self.available[s.name] = s
         team, horizon = self.base.team, self.base.horizon_years
@@ -434,10 +434,10 @@ class WhatIfRunner:
 
     Parameters
     ----------
-    jobs : processes to use (None: as :func:`simkit.experiment.default_jobs` decides).
+    jobs : processes to use (None: as :func:`simkit.experiments.runner.default_jobs` decides).
     max_runs : how many run summaries to remember (oldest are forgotten first).
 
-    >>> from simkit.scenario import default_scenario
+    >>> from simkit.engine.scenario import default_scenario
     >>> runner = WhatIfRunner()
     >>> s = default_scenario().update({"horizon_years": 1})
     >>> a = runner.run(s, ["reactive"], replications=2)
@@ -469,11 +469,11 @@ class WhatIfRunner:
         callback: Callable[[int, int], None] | None = None,
         book: pd.DataFrame | None = None,
     ) -> Comparison:
-        """Compare ``strategies`` on ``scenario`` (as :func:`simkit.experiment.compare`).
+        """Compare ``strategies`` on ``scenario`` (as :func:`simkit.experiments.runner.compare`).
 
         ``callback(done, total)`` is called before the first run and after each batch of
         runs, with the number of runs that needed simulating (0 when all were remembered).
-        ``book`` is an imported starting book (:func:`simkit.portfolio.read_csv`); runs on
+        ``book`` is an imported starting book (:func:`simkit.io.portfolio.read_csv`); runs on
         different books are remembered apart.
         """
         if not isinstance(replications, int | np.integer) or replications < 1:
@@ -754,12 +754,12 @@ def _fmt_diff(mean: float, lo: float, hi: float, metric: str) -> str:
 def headline_figures(results: Results) -> pd.Series:
     """A run's headline figures under readable labels, rounded to one decimal.
 
-    >>> from simkit.model import simulate
+    >>> from simkit.engine.model import simulate
     >>> res = simulate(default_scenario().update({"horizon_years": 1}))
     >>> headline_figures(res).index[0]
     'Logo retention (%/yr)'
     """
-    summary = results.summary()
+    summary = run_summary(results)
     keys = [k for k in HEADLINE if k in summary.index]
     out = pd.Series([float(summary[k]) for k in keys], index=[HEADLINE[k] for k in keys])
     out.name = plots.strategy_label(results.strategy)
@@ -783,7 +783,7 @@ def classic_mistakes() -> dict[str, Strategy]:
     """The classic account-management mistakes as strategies, plus a reference that avoids them.
 
     Keys are plain descriptions; values are strategies with distinct names, ready for
-    :func:`simkit.experiment.compare`. Compare each mistake with its fair partner:
+    :func:`simkit.experiments.runner.compare`. Compare each mistake with its fair partner:
     ``farming`` and ``key_account_focus`` with ``serve_then_grow`` (same check-ins, or the
     same team), ``selling_before_serving`` with ``reactive`` (same lack of contact).
 
@@ -816,7 +816,7 @@ def _events(source: Results | Comparison) -> pd.DataFrame:
 def book_by_segment(results: Results) -> pd.DataFrame:
     """The starting book by segment: accounts, ARR, share of ARR and mean health.
 
-    >>> from simkit.model import simulate
+    >>> from simkit.engine.model import simulate
     >>> res = simulate(default_scenario().update({"horizon_years": 0.5}))
     >>> book = book_by_segment(res)
     >>> list(book.columns[:3])
@@ -848,7 +848,7 @@ def whitespace_by_segment(source: Results | Comparison) -> pd.DataFrame:
     ``opportunity_missed``; its ``value`` is the ARR it could have added). Figures are per
     run (averaged over the runs in a comparison).
 
-    >>> from simkit.model import simulate
+    >>> from simkit.engine.model import simulate
     >>> res = simulate(default_scenario().update({"horizon_years": 1}), "reactive")
     >>> t = whitespace_by_segment(res)
     >>> bool((t["opportunities"] == t["pitched"] + t["not pitched"]).all())
@@ -891,13 +891,13 @@ def interesting_account(
     ``segment`` keeps accounts of one segment; ``event`` keeps accounts whose story contains
     that event (e.g. ``"churn"`` for a story that ends in a departure).
 
-    >>> from simkit.model import simulate
+    >>> from simkit.engine.model import simulate
     >>> res = simulate(default_scenario().update({"horizon_years": 1}))
     >>> a = interesting_account(res, "mid_market", event="churn")
     >>> "churn" in set(res.story(a)["event"])
     True
     """
-    from simkit.model import EVENTS
+    from simkit.engine.events import EVENTS
 
     ev = results.events
     if segment is not None:
@@ -935,7 +935,7 @@ _STAGE_NOUN = {
 def account_story(results: Results, account: int) -> str:
     """One account's story from the event log, in plain words.
 
-    >>> from simkit.model import simulate
+    >>> from simkit.engine.model import simulate
     >>> res = simulate(default_scenario().update({"horizon_years": 1}))
     >>> account_story(res, 0).startswith("Account 0 (")
     True
@@ -1003,7 +1003,7 @@ def capacity_sweep(
     """Run the same book with different team sizes: time to resolution, churn, utilisation.
 
     Returns a tidy table (``strategy``, ``managers``, ``metric``, ``label``, ``mean``,
-    ``ci_low``, ``ci_high``, ``n``) for :func:`simkit.plots.capacity_curves`.
+    ``ci_low``, ``ci_high``, ``n``) for :func:`simkit.viz.plots.capacity_curves`.
 
     >>> s = default_scenario().update({"horizon_years": 0.5})
     >>> t = capacity_sweep(s, ["reactive"], managers=[3, 6], replications=1)
@@ -1025,9 +1025,9 @@ def cohort_survival(results: Results, period_days: float = 365.0) -> list[int]:
     """Accounts of the starting cohort still customers at the end of each period.
 
     Element 0 is the cohort size; element ``k`` counts accounts that had not churned or
-    defected by day ``k * period_days``. Feed it to :func:`simkit.retention.fit_sbg`.
+    defected by day ``k * period_days``. Feed it to :func:`simkit.analysis.retention.fit_sbg`.
 
-    >>> from simkit.model import simulate
+    >>> from simkit.engine.model import simulate
     >>> s = default_scenario().update({"start": "cohort", "warmup_years": 0,
     ...     "horizon_years": 3, "theory": {"renewal": "constant", "r": 0.8}})
     >>> counts = cohort_survival(simulate(s))
@@ -1118,7 +1118,7 @@ class StageFlowExplorer(_Explorer):
 
     def results(self, strategy: str | None = None) -> Results:
         """The run for a strategy (simulated once, then remembered)."""
-        from simkit.model import simulate
+        from simkit.engine.model import simulate
 
         name = strategy or self.strategy.value
         if name not in self._runs:
@@ -1141,7 +1141,7 @@ class StageFlowExplorer(_Explorer):
 class AccountStoryExplorer(_Explorer):
     """Follow one account through a run: its health, issues, touches, deals and renewals.
 
-    >>> from simkit.model import simulate
+    >>> from simkit.engine.model import simulate
     >>> res = simulate(default_scenario().update({"horizon_years": 0.5}))
     >>> x = AccountStoryExplorer(res, account=3)
     >>> x.describe().startswith("Account 3")
@@ -1272,7 +1272,7 @@ class RetentionExplorer(_Explorer):
 
     def numbers(self) -> dict[str, float]:
         """Lifetimes, margin multiples and the value gained by the uplift."""
-        from simkit.retention import expected_lifetime, retention_uplift_value
+        from simkit.analysis.retention import expected_lifetime, retention_uplift_value
 
         r, i, u = self.renewal.value / 100, self.discount.value / 100, self.uplift.value / 100
         gain = retention_uplift_value(r, i, u)
