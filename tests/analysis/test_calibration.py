@@ -34,7 +34,7 @@ from simkit.engine.results import Results
 from simkit.engine.scenario import SEGMENTS, Scenario, default_scenario, load_scenario
 from simkit.io.files import save_scenario
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "cohort.csv"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cohort.csv"
 ALPHA, BETA = 1.0, 3.0
 PERIODS = 6
 

@@ -231,7 +231,7 @@ def test_an_unreachable_scheduler_is_one_clear_error(base, monkeypatch):
 
 # ------------------------------------------------------------------------------ grid files
 def test_the_example_grid_file_loads():
-    spec = load_sweep_spec(Path(__file__).parents[1] / "examples" / "grid.toml")
+    spec = load_sweep_spec(Path(__file__).parents[2] / "examples" / "grid.toml")
     assert spec.grid == {"team.managers": [3, 4, 6, 8], "portfolio.small.count": [150, 250]}
     assert "customer_success" in spec.strategies and spec.replications == 5
     assert spec.scenario.horizon_years == 3

@@ -27,7 +27,7 @@ from simkit.teaching.build import (
     student_source,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "exercises" / "source"
 SOURCES = sorted(SOURCE.glob("*.ipynb"))
 NUMBERS = [e.id for e in ex.EXERCISES.values() if e.kind == "number"]

@@ -15,7 +15,7 @@ import pytest
 
 from simkit.teaching.notebooks import check, check_notebook, execute_notebook, find_notebooks, main
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 LESSONS = sorted(NOTEBOOKS.glob("*.ipynb"))
 EXPECTED = [
     "00-start-here",
