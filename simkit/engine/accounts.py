@@ -17,14 +17,10 @@ An account is one client relationship. It moves through four stages::
 
 Only the moves in :data:`LEGAL_TRANSITIONS` exist; an account is in exactly one stage at a time.
 
-Health (0-100) is never ticked day by day. An account stores its health at the time of its
-last health-changing event; in between, health drifts exponentially towards a resting level
-(the scenario's ``health_floor``), so the health at any later time is one formula:
-
->>> from math import log
->>> h = drifted_health(80.0, elapsed=180.0, rest=35.0, rate=log(2) / 180)
->>> round(h, 6)   # halfway from 80 to 35 after one half-life
-57.5
+Health (0-100) is never ticked day by day. An account stores its health at its last
+health-changing event (``health_then``, at ``health_since``); in between, health drifts
+towards a resting level by one formula, :func:`simkit.engine.rules.drifted_health`, and
+:attr:`Account.health` applies it at the model's current time.
 """
 
 from __future__ import annotations
@@ -80,24 +76,6 @@ def is_legal(before: str, after: str) -> bool:
     return (before, after) in LEGAL_TRANSITIONS
 
 
-def drifted_health(health: float, elapsed: float, rest: float, rate: float) -> float:
-    """Health after ``elapsed`` days without contact: exponential drift towards ``rest``.
-
-    >>> drifted_health(50.0, 0.0, rest=35.0, rate=0.01)
-    50.0
-    """
-    return rest + (health - rest) * math.exp(-rate * elapsed)
-
-
-def clip_health(health: float) -> float:
-    """Keep health inside [0, 100].
-
-    >>> clip_health(104.2), clip_health(-3.0)
-    (100.0, 0.0)
-    """
-    return 0.0 if health < 0.0 else 100.0 if health > 100.0 else health
-
-
 class Account:
     """One client account. Strategies read its attributes; only the model changes them.
 
@@ -112,6 +90,9 @@ class Account:
     contract_end : simulation day the current contract ends (None without a contract).
     open_issues : issues raised and not yet resolved.
     owner : index of the account manager who owns the relationship.
+    health_then, health_since : health at the last health-changing event, and when it was.
+    life : how many times the account has become a customer (a win-back starts a new life;
+        processes of an earlier life end when they notice).
     """
 
     __slots__ = (
@@ -128,10 +109,11 @@ class Account:
         "open_issues",
         "owner",
         "p_renew",
-        "_h",
-        "_t",
+        "health_then",
+        "health_since",
         "_model",
-        "chains",
+        "life",
+        "checking_in",
         "alert_at",
         "rescue_busy",
         "last_touch",
@@ -152,9 +134,10 @@ class Account:
         self.open_issues = 0
         self.owner = 0
         self.p_renew = 0.0
-        self._h = 50.0
-        self._t = 0.0
-        self.chains = 0
+        self.health_then = 50.0
+        self.health_since = 0.0
+        self.life = 0
+        self.checking_in = 0
         self.alert_at: float | None = None
         self.rescue_busy = False
         self.last_touch = -math.inf

@@ -29,16 +29,35 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from simkit.engine.accounts import STAGES
+from simkit.engine.events import EVENTS, EventLog
 from simkit.engine.scenario import SEGMENTS, Scenario
 
-if TYPE_CHECKING:  # pragma: no cover
-    from simkit.engine.model import Model
+
+@dataclass
+class Record:
+    """The public record a finished model hands over: everything :class:`Results` is built
+    from, in plain Python and numpy (no SimPy, no model internals).
+
+    ``snapshots`` rows are ``(month, time, revenue, counts, arr, health_sum)`` with 4x4
+    (stage x segment) tables; ``accounts`` rows are ``(id, segment code, stage code, arr,
+    health, renewals, customer_since, owner)`` at the end of the run.
+    """
+
+    scenario: Scenario
+    strategy: str
+    replication: int
+    t0: float
+    log: EventLog
+    snapshots: list[tuple]
+    accounts: list[tuple]
+    end: float
+
 
 STAGE_DTYPE = pd.CategoricalDtype(list(STAGES), ordered=True)
 SEGMENT_DTYPE = pd.CategoricalDtype(list(SEGMENTS), ordered=True)
@@ -58,18 +77,16 @@ class Results:
     """Figures derived from this run, kept by the analysis layer (e.g. the headline summary)."""
 
     @classmethod
-    def from_model(cls, model: Model) -> Results:
-        """Collect a finished model's logs into DataFrames."""
-        from simkit.engine.events import EVENTS
-
-        log = model.log
-        seg_codes = np.fromiter((a.seg for a in model.accounts), np.int8, len(model.accounts))
+    def from_record(cls, record: Record) -> Results:
+        """Turn a finished run's :class:`Record` into tidy DataFrames."""
+        log = record.log
+        seg_codes = np.array([row[1] for row in record.accounts], dtype=np.int8)
         account = log.column("account")
         details = sorted(log.details, key=log.details.__getitem__)
         codes = log.column
         events = pd.DataFrame(
             {
-                "time": codes("time") - model.t0,
+                "time": codes("time") - record.t0,
                 "account": account,
                 "segment": pd.Categorical.from_codes(seg_codes[account], dtype=SEGMENT_DTYPE),
                 "event": pd.Categorical.from_codes(codes("event"), list(EVENTS)),
@@ -85,12 +102,12 @@ class Results:
             copy=False,
         )
         return cls(
-            scenario=model.scenario,
-            strategy=model.strategy.name,
-            replication=model.replication,
+            scenario=record.scenario,
+            strategy=record.strategy,
+            replication=record.replication,
             events=events,
-            snapshots=_snapshots_frame(model),
-            accounts=_accounts_frame(model),
+            snapshots=_snapshots_frame(record.snapshots),
+            accounts=_accounts_frame(record.accounts),
         )
 
     def story(self, account: int) -> pd.DataFrame:
@@ -110,9 +127,9 @@ class Results:
         return out
 
 
-def _snapshots_frame(model: Model) -> pd.DataFrame:
+def _snapshots_frame(snapshots: list[tuple]) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
-    for month, time, revenue, counts, arrs, hsum in model._snapshots:
+    for month, time, revenue, counts, arrs, hsum in snapshots:
         for st, stage in enumerate(STAGES):
             for sg, segment in enumerate(SEGMENTS):
                 n = counts[st][sg]
@@ -134,19 +151,18 @@ def _snapshots_frame(model: Model) -> pd.DataFrame:
     return df
 
 
-def _accounts_frame(model: Model) -> pd.DataFrame:
-    accts = model.accounts
+def _accounts_frame(accounts: list[tuple]) -> pd.DataFrame:
+    cols = list(zip(*accounts, strict=True)) if accounts else [()] * 8
+    ids, segs, stages, arr, health, renewals, since, owner = cols
     return pd.DataFrame(
         {
-            "account": [a.id for a in accts],
-            "segment": pd.Categorical([a.segment for a in accts], dtype=SEGMENT_DTYPE),
-            "stage": pd.Categorical([STAGES[a.stage] for a in accts], dtype=STAGE_DTYPE),
-            "arr": [a.arr for a in accts],
-            "health": [model.health_of(a) for a in accts],
-            "renewals": [a.renewals for a in accts],
-            "customer_since": [
-                np.nan if a.customer_since is None else a.customer_since - model.t0 for a in accts
-            ],
-            "owner": [a.owner for a in accts],
+            "account": np.array(ids, dtype=np.int64),
+            "segment": pd.Categorical.from_codes(np.array(segs, np.int8), dtype=SEGMENT_DTYPE),
+            "stage": pd.Categorical.from_codes(np.array(stages, np.int8), dtype=STAGE_DTYPE),
+            "arr": np.array(arr, dtype=float),
+            "health": np.array(health, dtype=float),
+            "renewals": np.array(renewals, dtype=np.int64),
+            "customer_since": np.array(since, dtype=float),
+            "owner": np.array(owner, dtype=np.int64),
         }
     )

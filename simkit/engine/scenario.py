@@ -193,8 +193,8 @@ class Theory(_Frozen):
     end (survival r^t); with ``renewal="beta"`` each account draws its *churn* probability
     once from Beta(alpha, beta), the shifted-beta-geometric model: survival
     B(alpha, beta + t) / B(alpha, beta), first-renewal rate beta / (alpha + beta) (see
-    :func:`simkit.analysis.retention.sbg_survival`). Every account starts as a new customer at time 0
-    and is measured from then (any warm-up is ignored). No issues, upsells, competitors,
+    :func:`simkit.analysis.retention.sbg_survival`). Every account starts as a new customer at
+    time 0 and is measured from then (any warm-up is ignored). No issues, upsells, competitors,
     surveys, pipeline or win-back happen, and strategies have no effect.
     """
 

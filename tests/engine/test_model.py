@@ -12,7 +12,7 @@ from simkit.analysis.summary import run_summary
 from simkit.engine.accounts import LEGAL_TRANSITIONS
 from simkit.engine.events import EVENTS
 from simkit.engine.model import Model, simulate
-from simkit.engine.scenario import DAYS_PER_MONTH
+from simkit.engine.scenario import DAYS_PER_MONTH, SEGMENTS
 from simkit.engine.strategies import BUILT_IN
 from tests.helpers import small_scenario
 
@@ -160,9 +160,18 @@ def test_bad_arguments():
 
 
 def test_health_is_computed_lazily_from_elapsed_time():
-    m = Model(small_scenario(), "reactive")
-    a = m.accounts[0]
-    h0, t0 = a._h, a._t
+    """With nothing happening to the accounts, health is pure drift towards the floor."""
+    quiet = {
+        f"portfolio.{s}.{k}": 0
+        for s in SEGMENTS
+        for k in ("issues_per_year", "upsells_per_year", "competitor_approaches_per_year")
+    }
+    sc = small_scenario().update({**quiet, "behaviour.survey_response_rate": 0.0})
+    m = Model(sc, "reactive")
+    customers = [a for a in m.accounts if a.active]
+    start = [(a.health_then, a.health_since) for a in customers]
     m.env.run(until=100)
-    expected = m.rest + (h0 - m.rest) * math.exp(-m.rate * 100) if a._t == t0 else a.health
-    assert a.health == pytest.approx(expected)
+    rest, rate = sc.behaviour.health_floor, math.log(2) / sc.behaviour.health_half_life_days
+    for a, (h0, since) in zip(customers, start, strict=True):
+        assert a.health_since == since  # nothing touched it
+        assert a.health == pytest.approx(rest + (h0 - rest) * math.exp(-rate * (100 - since)))
