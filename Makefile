@@ -9,11 +9,13 @@ PORT   ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
 
-.PHONY: install lab test test-fast notebooks exercises dashboard bench browser backtest lint clean help
+.PHONY: install lab test test-fast notebooks exercises dashboard bench browser backtest lint lint-imports clean help
 
 help:
 	@echo "make lab        - install and open JupyterLab at notebooks/00-start-here.ipynb"
 	@echo "make test       - install and run every test (unit, doctest, nbval, browser)"
+	@echo "make test-fast  - unit tests and doctests only: no notebooks, browser or slow tests"
+	@echo "make lint-imports - check the package's layers and import cycles (import-linter)"
 	@echo "make notebooks  - re-execute every notebook in place (after changing simkit)"
 	@echo "make exercises  - build student and instructor versions of the exercises"
 	@echo "make dashboard  - start the manager dashboard (Voila) on 127.0.0.1"
@@ -49,8 +51,10 @@ test: install browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests simkit \
 	  $(wildcard notebooks/*.ipynb) $(wildcard exercises/source/*.ipynb) $(PYTEST_ARGS)
 
+# The quick loop while developing (under 90 s on 2 cores): no nbval, no browser, no slow tests.
 test-fast: install
-	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not slow" tests simkit
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not browser and not slow" tests simkit \
+	  $(PYTEST_ARGS)
 
 notebooks: install
 	$(BIN)/python -m simkit.teaching.notebooks execute notebooks exercises/source
@@ -69,6 +73,10 @@ backtest: install
 
 lint: install
 	$(BIN)/ruff check simkit tests benchmarks
+
+# The layer contracts of pyproject.toml on their own (tests/test_architecture.py runs them too).
+lint-imports: install
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache test-artifacts simkit-out

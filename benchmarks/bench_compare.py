@@ -14,7 +14,7 @@ import sys
 from common import emit, figure, median, timed
 
 from simkit.engine.scenario import default_scenario
-from simkit.experiments.runner import compare
+from simkit.experiments.compare import compare
 
 STRATEGIES = ["reactive", "customer_success"]
 

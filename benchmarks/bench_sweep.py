@@ -13,7 +13,7 @@ import sys
 from common import emit, figure, median, timed
 
 from simkit.engine.scenario import default_scenario
-from simkit.experiments.runner import sweep
+from simkit.experiments.sweep import sweep
 
 GRID = {"team.managers": [4, 6, 8]}
 STRATEGIES = ["reactive", "customer_success"]

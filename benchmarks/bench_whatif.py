@@ -19,7 +19,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from simkit.ui.widgets import WhatIf, figure_png
+from simkit.ui.whatif import WhatIf
+from simkit.viz.style import figure_png
 
 
 def timed(label: str, fn: Callable[[], object], rows: list[tuple[str, float]]) -> object:

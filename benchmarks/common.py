@@ -15,9 +15,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from simkit.engine.scenario import Scenario, default_scenario
-
-SEGMENTS = ("key", "enterprise", "mid_market", "small")
+from simkit.engine.scenario import SEGMENTS, Scenario, default_scenario
 
 
 def scaled_scenario(accounts: int, years: float = 3.0) -> Scenario:
@@ -35,7 +33,12 @@ def scaled_scenario(accounts: int, years: float = 3.0) -> Scenario:
 
 
 def timed(fn: Callable[[], object], collect: bool = True) -> tuple[float, object]:
-    """Wall time of one call (seconds) and its result; the cyclic GC optionally off."""
+    """Wall time of one call (seconds) and its result.
+
+    Garbage left by earlier work is collected first, so every timed call starts from the
+    same state; ``collect=False`` also keeps the cyclic collector off during the call.
+    """
+    gc.collect()
     was = gc.isenabled()
     if not collect:
         gc.disable()
@@ -49,12 +52,14 @@ def timed(fn: Callable[[], object], collect: bool = True) -> tuple[float, object
 
 
 def median(values: list[float]) -> float:
+    """The median, as a plain float."""
     return float(statistics.median(values))
 
 
 def figure(
     name: str, value: float, unit: str, target: str = "", met: bool | None = None
 ) -> dict[str, object]:
+    """One reported figure; ``target`` (e.g. ``">= 20"``) and ``met`` when it has a target."""
     return {"name": name, "value": value, "unit": unit, "target": target, "met": met}
 
 

@@ -1,16 +1,21 @@
-"""Run every benchmark and write ``benchmarks/results.md``: ``python benchmarks/run_all.py``
+"""Run every benchmark and add a dated section to ``benchmarks/results.md``.
 
-Each ``bench_*.py`` runs in its own process (``make bench`` calls this script). Figures
-come from the ``RESULT {json}`` line a benchmark prints (see ``common.py``); benchmarks
-without one are reported by their printed output. The report says when and on what machine
-the figures were measured and which targets were met; it is written atomically.
+    python benchmarks/run_all.py                      # everything (make bench)
+    python benchmarks/run_all.py engine scaling       # only bench_engine.py and bench_scaling.py
+    python benchmarks/run_all.py --against cc44f58    # bench_engine.py also times that commit
+    python benchmarks/run_all.py --quick              # bench_scaling.py without the 100k run
 
-    python benchmarks/run_all.py                  # everything
-    python benchmarks/run_all.py engine scaling   # only bench_engine.py and bench_scaling.py
+Each ``bench_*.py`` runs in its own process. Figures come from the ``RESULT {json}`` line a
+benchmark prints (see ``common.py``); benchmarks without one are reported by their printed
+output. The new section says when and on what machine (cores, CPU, load average) the figures
+were measured and which targets were met. It goes at the top of ``results.md``; the sections
+of earlier runs stay below it, unchanged, so the file is the history of the measurements.
+The file is written atomically.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import subprocess
@@ -23,14 +28,23 @@ from common import machine
 from simkit.io.files import atomic_write_text
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results.md"
 TIMEOUT = 3600
+TITLE = "# Benchmark results"
+INTRO = (
+    "Newest run first. Each run of `make bench` (`benchmarks/run_all.py`) adds its dated\n"
+    "section at the top and keeps the earlier ones below it unchanged. What each benchmark\n"
+    "measures, how, and what the figures mean is in `benchmarks/README.md`."
+)
+MARK = "<!-- run_all.py adds each new run below this line; earlier runs follow, unchanged -->"
 
 
-def run(script: Path) -> dict:
+def run(script: Path, args: list[str]) -> dict:
+    """Run one benchmark script; its figures, printed output and exit status."""
     start = time.perf_counter()
     try:
         done = subprocess.run(
-            [sys.executable, str(script)],
+            [sys.executable, str(script), *args],
             capture_output=True,
             text=True,
             cwd=HERE.parent,
@@ -70,23 +84,25 @@ def _why_not_met() -> list[str]:
         return []
     end = text.find("\n## ", start + 3)
     section = text[start : end if end > 0 else None].strip().splitlines()
-    section[0] = "## Why some targets are not met (from README.md; profile: bench_profile.py)"
+    section[0] = "### Why some targets are not met (from README.md; profile: bench_profile.py)"
+    # one level deeper than in README.md, under this run's heading
+    section[1:] = ["#" + line if line.startswith("#") else line for line in section[1:]]
     return section
 
 
-def report(results: list[dict], info: dict[str, str], started: str) -> str:
+def report(results: list[dict], info: dict[str, str], started: str, options: str) -> str:
+    """This run's section of ``results.md``."""
     lines = [
-        "# Benchmark results",
-        "",
-        f"Measured {started} by `make bench` (`benchmarks/run_all.py`). What each benchmark",
-        "measures, and what was changed to get these figures, is in `benchmarks/README.md`.",
+        f"## Run of {started}",
         "",
         f"- machine: {info['cores']} cores, {info['cpu']}; {info['system']}; "
         f"Python {info['python']}",
         f"- load average when the run started: {info['load']} (a busy machine slows"
         " everything; ratios measured in one run are the steadier figures)",
+        f"- benchmarks: {', '.join(r['name'] for r in results)}"
+        + (f"; {options}" if options else ""),
         "",
-        "## Targets",
+        "### Targets",
         "",
         "| figure | value | target | met |",
         "|---|---:|---|---|",
@@ -99,15 +115,15 @@ def report(results: list[dict], info: dict[str, str], started: str) -> str:
                     f"| {f['name']} | {_value(f['value'])} {f['unit']} | {f['target']} | {met} |"
                 )
     lines += ["", *_why_not_met()]
-    lines += ["", "## Other figures", "", "| figure | value |", "|---|---:|"]
+    lines += ["", "### Other figures", "", "| figure | value |", "|---|---:|"]
     for r in results:
         for f in r["figures"]:
             if not f.get("target"):
                 lines.append(f"| {f['name']} | {_value(f['value'])} {f['unit']} |")
-    lines += ["", "## Output of each benchmark", ""]
+    lines += ["", "### Output of each benchmark", ""]
     for r in results:
         status = "ok" if r["code"] == 0 else f"FAILED (exit {r['code']})"
-        lines += [f"### {r['name']} ({r['seconds']:.0f} s, {status})", "", "```"]
+        lines += [f"#### {r['name']} ({r['seconds']:.0f} s, {status})", "", "```"]
         lines += [r["output"] or "(no output)"]
         if r["error"]:
             lines += ["", r["error"]]
@@ -115,27 +131,50 @@ def report(results: list[dict], info: dict[str, str], started: str) -> str:
     return "\n".join(lines)
 
 
-def main(only: list[str]) -> int:
+def with_history(section: str, previous: str) -> str:
+    """The whole ``results.md``: title, this run's section, then every earlier run as it was
+    (a file from before these sections is kept whole, below the new section)."""
+    history = previous.split(MARK, 1)[1].lstrip("\n") if MARK in previous else previous
+    text = "\n".join([TITLE, "", INTRO, "", MARK, "", section.rstrip("\n")]) + "\n"
+    if history.strip():
+        text += "\n---\n\n" + history  # byte for byte as it was
+    return text if text.endswith("\n") else text + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the benchmarks; add to results.md.")
+    parser.add_argument("only", nargs="*", help="benchmark names, e.g. engine scaling")
+    parser.add_argument("--against", metavar="REV", help="bench_engine.py: previous engine")
+    parser.add_argument("--quick", action="store_true", help="bench_scaling.py: skip 100k")
+    args = parser.parse_args(argv)
     scripts = sorted(HERE.glob("bench_*.py"))
     names = [s.stem.removeprefix("bench_") for s in scripts]
-    unknown = [n for n in only if n not in names]
+    unknown = [n for n in args.only if n not in names]
     if unknown:
         print(f"error: unknown benchmark(s) {unknown}; choose from {names}", file=sys.stderr)
         return 2
-    if only:
-        scripts = [s for s in scripts if s.stem.removeprefix("bench_") in only]
+    if args.only:
+        scripts = [s for s in scripts if s.stem.removeprefix("bench_") in args.only]
+    extra = {
+        "bench_engine.py": ["--against", args.against] if args.against else [],
+        "bench_scaling.py": ["--quick"] if args.quick else [],
+    }
+    options = [f"bench_engine.py --against {args.against}"] if args.against else []
+    options += ["bench_scaling.py --quick (no 100k run)"] if args.quick else []
     started = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     info = machine()
     results = []
     for script in scripts:
         print(f"running {script.name} ...", flush=True)
-        r = run(script)
+        r = run(script, extra.get(script.name, []))
         results.append(r)
         print(r["output"] + ("\n" + r["error"] if r["error"] else ""), flush=True)
-    atomic_write_text(HERE / "results.md", report(results, info, started) + "\n")
-    print(f"wrote {HERE / 'results.md'}")
+    previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    section = report(results, info, started, "; ".join(options))
+    atomic_write_text(RESULTS, with_history(section, previous))
+    print(f"added this run to {RESULTS}")
     return 0 if all(r["code"] == 0 for r in results) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -12,6 +12,10 @@
     simkit frontier RUNS.csv [-o frontier.png] [--cost auto|team_cost|strategy_cost]
 
 Errors are one line on stderr and exit code 2, never a traceback.
+
+Every command imports what it needs inside its function, so ``simkit --help`` (and a typo
+in a command name) loads only Typer, not pandas, SimPy or matplotlib:
+``tests/test_architecture.py`` checks this, ``benchmarks/bench_import.py`` times it.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import pandas as pd
 import typer
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -125,6 +131,7 @@ def _with_unit(mean: float, half: float | None) -> str:
 def compact_table(table: pd.DataFrame) -> pd.DataFrame:
     """Figures as rows, strategies as columns, cells ``mean ±half-width`` (fits a terminal).
 
+    >>> import pandas as pd
     >>> t = pd.DataFrame({"strategy": ["a"], "metric": ["nrr"], "label": ["NRR (%/yr)"],
     ...                   "mean": [98.25], "ci_low": [96.0], "ci_high": [100.5]})
     >>> compact_table(t).loc["NRR (%/yr)", "a"]
@@ -163,7 +170,7 @@ def compare(
     """Compare strategies over common replications; print means with 95 % CIs."""
     import pandas as pd
 
-    from simkit.experiments.runner import compare as run_compare
+    from simkit.experiments.compare import compare as run_compare
     from simkit.io.files import atomic_write_bytes, write_frame
     from simkit.viz.plots import compare_bars
 
@@ -263,7 +270,8 @@ def import_portfolio(
 ) -> None:
     """Check an account list (see examples/README.md) and summarise it; list every problem."""
     from simkit.io.files import save_scenario
-    from simkit.io.portfolio import describe, read_csv, scenario_for
+    from simkit.io.portfolio import read_csv
+    from simkit.io.portfolio_book import describe, scenario_for
 
     if out is not None and out.suffix.lower() not in (".toml", ".yaml", ".yml"):
         fail(f"--out must end in .toml, .yaml or .yml, got {out}")
@@ -281,7 +289,7 @@ def dashboard(
     port: Annotated[int, typer.Option(min=1024, max=65535, help="Port on 127.0.0.1.")] = 8866,
 ) -> None:
     """Start the manager dashboard (Voila) on 127.0.0.1; Ctrl-C stops it."""
-    from simkit.ui.dashboard import serve
+    from simkit.ui.server import serve
 
     code = serve(port)
     if code:
@@ -369,8 +377,11 @@ def _save_figure(fig: Any, path: Path) -> Path:
 
 def _write_frontier(runs: pd.DataFrame, figure: Path, cost: str, value: str, along: str) -> None:
     """Print the frontier table; write it as CSV next to the figure."""
-    from simkit.experiments.frontier import COSTS, format_frontier, frontier_plot, frontier_table
+    import pandas as pd
+
+    from simkit.experiments.frontier import COSTS, format_frontier, frontier_table
     from simkit.io.files import write_frame
+    from simkit.viz.frontier import frontier_plot
 
     table = frontier_table(runs, cost=cost, value=value, along=along)
     chosen = table.attrs["cost"]
@@ -406,8 +417,10 @@ def sweep_cmd(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Run every grid point x strategy x replication; save runs as they finish (resumable)."""
+    import pandas as pd
+
     from simkit.experiments.frontier import choose_cost
-    from simkit.experiments.runner import load_sweep_spec, sweep
+    from simkit.experiments.sweep import load_sweep_spec, sweep
 
     spec = load_sweep_spec(grid_file)
     reps = replications or spec.replications
@@ -463,6 +476,8 @@ def frontier_cmd(
     ),
 ) -> None:
     """Cost against revenue for every strategy and team size; mark the efficient frontier."""
+    import pandas as pd
+
     if not runs_file.is_file():
         fail(f"{runs_file}: no such file")
     suffix = runs_file.suffix.lower()

@@ -81,7 +81,7 @@ def dashboard_url(artifacts: Path) -> Iterator[str]:
 
     The server is its own process group, so a kill on timeout reaches Voila too.
     """
-    from simkit.ui.dashboard import free_port, wait_ready
+    from simkit.ui.server import free_port, wait_ready
 
     port = free_port()
     script = Path(sys.executable).with_name("simkit")

@@ -115,7 +115,9 @@ class Account:
         "life",
         "checking_in",
         "alert_at",
-        "rescue_busy",
+        "watcher",
+        "upsell_u",
+        "approach_u",
         "last_touch",
     )
 
@@ -138,8 +140,10 @@ class Account:
         self.health_since = 0.0
         self.life = 0
         self.checking_in = 0
-        self.alert_at: float | None = None
-        self.rescue_busy = False
+        self.alert_at: float | None = None  # when a sleeping health watcher will look again
+        self.watcher: object = None  # the health-watch process (strategies with alerts)
+        self.upsell_u = 0.0  # the draws that will decide the next pitch and competitor call
+        self.approach_u = 0.0
         self.last_touch = -math.inf
 
     @property

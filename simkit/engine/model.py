@@ -15,15 +15,20 @@ process that asks for a chair, holds it for as long as the work takes and gives 
 When every chair is taken, work waits in a queue ordered by the strategy's priorities; the
 wait shows up as time to resolution, and waiting customers lose health.
 
-Each account lives through a few concurrent processes, one per thing that happens to it at
-random or on a calendar: issues arrive (:meth:`Model.issues`), expansion opportunities
-appear (:meth:`Model.opportunities`), competitors call (:meth:`Model.competitors`), surveys
-go out (:meth:`Model.surveys`), the contract comes up for renewal (:meth:`Model.contract`),
-and the strategy's regular check-ins and onboarding reviews come due
-(:meth:`Model.check_ins`, :meth:`Model.onboarding`). Each process sleeps with
-``yield env.timeout(gap)`` until its next event and ends when the account stops being a
-customer. Prospects arrive from the pipeline (:meth:`Model.pipeline`) and go through a sales
-cycle (:meth:`Model.sales_cycle`).
+The processes of a run:
+
+- :meth:`Model.pipeline` -- new prospects arrive at random; each goes through
+  :meth:`Model.sales_cycle` and is won (customer) or lost.
+- :meth:`~simkit.engine.customer.CustomerLife.customer` -- one process per customer, a
+  next-event loop over its clocks: issues arrive, expansion opportunities appear,
+  competitors call, survey answers come in, the contract comes up for renewal. It ends when
+  the account churns or defects (module :mod:`simkit.engine.customer`).
+- :meth:`~simkit.engine.customer.CustomerLife.resolve_issue` and
+  :meth:`~simkit.engine.customer.CustomerLife.pitch` -- work that needs a manager.
+- The strategy's work (module :mod:`simkit.engine.work`): regular check-ins, onboarding
+  reviews, and a health watcher that sends a rescue call when health falls to a threshold.
+- :meth:`Model.winback` -- a former customer may come back as a prospect.
+- :meth:`Model.measure` -- waits out the warm-up, then writes month-end snapshots.
 
 Nothing is ticked day by day: health is stored at the account's last health-changing event
 and drifted forward by formula when it is needed (:func:`simkit.engine.rules.drifted_health`).
@@ -42,8 +47,8 @@ Run a model with :func:`simulate`:
 from __future__ import annotations
 
 import copy
+import gc
 import math
-from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -52,24 +57,22 @@ import simpy
 from simkit.engine import rules
 from simkit.engine.accounts import Account, Stage
 from simkit.engine.book import Opening, imported_book, sampled_book
+from simkit.engine.customer import CustomerLife, Process
 from simkit.engine.ledger import NO_STAGE, Ledger
 from simkit.engine.results import Record, Results
 from simkit.engine.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, SEGMENTS, Scenario
-from simkit.engine.strategies import Alert, Strategy, Touch, get_strategy
+from simkit.engine.strategies import Strategy, get_strategy
 from simkit.engine.streams import Streams, exponential, normal
+from simkit.engine.work import StrategyWork
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-Process = Generator[simpy.Event, object, None]
-"""What every model process is: a generator of SimPy events."""
 
 PROSPECT, CUSTOMER, LOYAL, FORMER = Stage.PROSPECT, Stage.CUSTOMER, Stage.LOYAL, Stage.FORMER
-ISSUE_PRIORITY_PITCH = 3  # upsell pitches wait behind issues and proactive work
-GOLDEN = 0.6180339887498949  # spreads the phases of regular touches and surveys over time
 
 
-class Model:
+class Model(CustomerLife, StrategyWork):
     """One replication of one scenario under one strategy.
 
     Building a model lays out the starting book and starts every process; :meth:`run` runs
@@ -127,8 +130,17 @@ class Model:
     # ------------------------------------------------------------------ running
     def run(self) -> Results:
         """Run to the end of the horizon and return the results."""
-        # events at exactly t_end still belong to the horizon (periods are (start, end])
-        self.env.run(until=self.t_end + 1e-7)
+        # Python's cyclic garbage collector would scan every live process and event again
+        # and again while the run allocates them; nothing the run frees needs it (reference
+        # counting frees finished processes), so it is paused for the run and restored after.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            # events at exactly t_end still belong to the horizon (periods are (start, end])
+            self.env.run(until=self.t_end + 1e-7)
+        finally:
+            if collecting:
+                gc.enable()
         return Results.from_record(self.record())
 
     def record(self) -> Record:
@@ -168,8 +180,14 @@ class Model:
         """Store a new health for ``a`` (clipped to 0-100) and re-arm its health alert."""
         a.health_then = rules.clip_health(health)
         a.health_since = self.env.now
-        if self.alerts_on:
-            self.arm_alert(a)
+        if a.alert_at is not None:  # a health watcher sleeps: wake it if its alert comes sooner
+            alert = self.strategy.health_alert(a)
+            at = math.inf if alert is None else self.alert_time(a, alert)
+            if at <= self.env.now:  # due now: step in at once; the watcher keeps its booking
+                self.start(self.rescue(a, alert))
+            elif at < a.alert_at:  # due sooner than the watcher thinks: wake it to re-book
+                a.alert_at = None
+                a.watcher.interrupt()
 
     def move(self, a: Account, stage: Stage, event: str, value: float = math.nan,
              arr_change: float = 0.0) -> None:  # fmt: skip
@@ -243,25 +261,17 @@ class Model:
             self.ledger.set_stage(a, LOYAL)
 
     def become_customer(self, a: Account, onboard: bool) -> None:
-        """Start the processes of an account that holds a contract."""
+        """Start the processes of an account that has just come to hold a contract: its life
+        as a customer, and the strategy's work for it."""
         a.life += 1
-        self.start(self.contract(a, a.life))
+        self.start(self.customer(a))
         if self.theory is not None:
-            return  # theory mode: renewals only, no strategy, no random clocks
-        spec, b = self.segments[a.seg], self.behaviour
-        if spec.issues_per_year > 0:
-            self.start(self.issues(a, a.life))
-        if spec.upsells_per_year > 0:
-            self.start(self.opportunities(a, a.life))
-        if spec.competitor_approaches_per_year > 0:
-            self.start(self.competitors(a, a.life))
-        if b.survey_response_rate > 0:
-            self.start(self.surveys(a, a.life))
+            return  # theory mode: renewals only, no strategy
         self.start_check_ins(a)
         if onboard:
             self.start(self.onboarding(a, a.life))
         if self.alerts_on:
-            self.arm_alert(a)
+            a.watcher = self.start(self.watch_health(a, a.life))
 
     # ------------------------------------------------------------------ measurement
     def measure(self) -> Process:
@@ -305,7 +315,6 @@ class Model:
         a.customer_since = now
         a.contract_end = now + a.term_days
         a.health_then, a.health_since = self.behaviour.new_customer_health, now
-        a.alert_at = None
         self.ledger.set_stage(a, CUSTOMER)
         self.ledger.set_arr(a, a.potential_arr)
         self.ledger.note("convert", a, PROSPECT, CUSTOMER, arr_change=a.arr)
@@ -318,254 +327,6 @@ class Model:
         if a.stage == FORMER and a.life == life:
             self.move(a, PROSPECT, "winback")
             self.start(self.sales_cycle(a, draw_size=False))
-
-    # ------------------------------------------------------------------ a customer's life
-    def current(self, a: Account, life: int) -> bool:
-        """Whether ``a`` is still the customer it was when a process started (``life``)."""
-        return a.life == life and (a.stage == CUSTOMER or a.stage == LOYAL)
-
-    def contract(self, a: Account, life: int) -> Process:
-        """Renew at each contract end, or churn; renewals may contract ARR or move loyalty."""
-        b, renewals = self.behaviour, self.tapes["renewals"]
-        while True:
-            yield self.env.timeout(a.contract_end - self.env.now)
-            if not self.current(a, life):
-                return
-            h = self.health_of(a)
-            p = self.renewal_probability(a, h)
-            if renewals.next(a.id) >= p:
-                self.leave(a, "churn", p)
-                return
-            a.renewals += 1
-            a.contract_end = self.env.now + a.term_days
-            self.ledger.note("renew", a, a.stage, a.stage, value=p)
-            if self.theory is None:
-                cut = rules.contraction(a.arr, h, b.contraction_health, b.contraction_share)
-                if cut > 0:
-                    self.ledger.set_arr(a, a.arr - cut)
-                    self.ledger.note("contract", a, a.stage, a.stage, arr_change=-cut)
-            if (
-                a.stage == LOYAL
-                and self.theory is None
-                and rules.drops_loyalty(h, b.loyal_drop_health)
-            ):
-                self.move(a, CUSTOMER, "demote")
-            elif a.stage == CUSTOMER and (
-                rules.becomes_loyal(a.renewals, h, b.loyalty_renewals, b.loyalty_health)
-                or (self.theory is not None and a.renewals >= b.loyalty_renewals)
-            ):
-                self.move(a, LOYAL, "promote")
-
-    def renewal_probability(self, a: Account, health: float) -> float:
-        """The chance ``a`` renews now (its fixed probability in theory mode)."""
-        if self.theory is not None:
-            return a.p_renew
-        b = self.behaviour
-        return rules.renewal_probability(
-            health, b.renewal_at_50, b.renewal_slope,
-            loyal_factor=b.loyal_churn_factor if a.stage == LOYAL else 1.0,
-            first_term_factor=b.first_term_churn_factor if a.renewals == 0 else 1.0,
-        )  # fmt: skip
-
-    def leave(self, a: Account, event: str, p: float) -> None:
-        """``a`` stops being a customer (``"churn"`` or ``"defect"``): ARR to 0, former."""
-        lost = a.arr
-        self.ledger.set_arr(a, 0.0)
-        a.contract_end = None
-        self.move(a, FORMER, event, value=p, arr_change=-lost)
-        if self.theory is None and self.behaviour.winback_per_year > 0:
-            self.start(self.winback(a, a.life))
-
-    def issues(self, a: Account, life: int) -> Process:
-        """Issues arrive at random; each hurts health and waits for a manager to resolve it."""
-        spec, tape = self.segments[a.seg], self.tapes["issues"]
-        mean_gap = DAYS_PER_YEAR / spec.issues_per_year
-        while True:
-            yield self.env.timeout(exponential(tape.next(a.id), mean_gap))
-            if not self.current(a, life):
-                return
-            effort = exponential(tape.next(a.id), spec.issue_hours)
-            a.open_issues += 1
-            self.set_health(a, self.health_of(a) - self.behaviour.issue_health_hit)
-            self.ledger.note("issue_open", a, a.stage, a.stage)
-            self.start(self.resolve_issue(a, effort, self.strategy.issue_priority(a)))
-
-    def resolve_issue(self, a: Account, effort: float, priority: int) -> Process:
-        """Wait for a free manager, work the issue; a long wait costs health."""
-        asked = self.env.now
-        with self.team.request(priority=priority) as chair:
-            yield chair
-            wait = self.env.now - asked
-            yield self.env.timeout(effort * self.days_per_hour)
-        a.open_issues -= 1
-        if a.stage == CUSTOMER or a.stage == LOYAL:
-            b = self.behaviour
-            gain = rules.resolution_gain(
-                wait, b.resolution_health_gain, b.wait_health_penalty_per_day
-            )
-            self.set_health(a, self.health_of(a) + gain)
-        self.ledger.note(
-            "issue_resolved", a, a.stage, a.stage, value=self.env.now - asked, hours=effort
-        )
-
-    def opportunities(self, a: Account, life: int) -> Process:
-        """Expansion opportunities appear at random; the strategy decides whether to pitch."""
-        spec, tape, b = self.segments[a.seg], self.tapes["upsells"], self.behaviour
-        mean_gap = DAYS_PER_YEAR / spec.upsells_per_year
-        while True:
-            u = tape.next(a.id)
-            yield self.env.timeout(exponential(tape.next(a.id), mean_gap))
-            if not self.current(a, life):
-                return
-            if self.strategy.pitch_upsell(a):
-                self.start(self.pitch(a, u))
-            else:
-                self.ledger.note(
-                    "opportunity_missed", a, a.stage, a.stage, value=a.arr * b.upsell_uplift
-                )
-
-    def pitch(self, a: Account, u: float) -> Process:
-        """A manager pitches; success rises with health, failure annoys an unhappy account."""
-        b = self.behaviour
-        with self.team.request(priority=ISSUE_PRIORITY_PITCH) as chair:
-            yield chair
-            yield self.env.timeout(b.pitch_hours * self.days_per_hour)
-        if not (a.stage == CUSTOMER or a.stage == LOYAL):  # left while the pitch waited
-            self.ledger.note("touch", a, a.stage, a.stage, hours=b.pitch_hours, detail="pitch")
-            return
-        h = self.health_of(a)
-        boost = b.upsell_loyal_boost if a.stage == LOYAL else 1.0
-        p = rules.upsell_probability(h, b.upsell_success_at_100, loyal_boost=boost)
-        if u < p:
-            gain = a.arr * b.upsell_uplift
-            self.ledger.set_arr(a, a.arr + gain)
-            self.set_health(a, h + rules.UPSELL_HEALTH_GAIN)
-            self.ledger.note(
-                "upsell", a, a.stage, a.stage, arr_change=gain, value=p, hours=b.pitch_hours
-            )
-            self.start_check_ins(a)  # a bigger account may now qualify for regular touches
-        else:
-            hit = rules.failed_pitch_hit(h, b.serve_before_sell_health, b.pitch_fail_health_hit)
-            if hit:
-                self.set_health(a, h - hit)
-            self.ledger.note("upsell_fail", a, a.stage, a.stage, value=p, hours=b.pitch_hours)
-
-    def competitors(self, a: Account, life: int) -> Process:
-        """Competitors approach at random; an unhappy account may defect mid-term."""
-        spec, tape, b = self.segments[a.seg], self.tapes["competitors"], self.behaviour
-        mean_gap = DAYS_PER_YEAR / spec.competitor_approaches_per_year
-        while True:
-            u = tape.next(a.id)
-            yield self.env.timeout(exponential(tape.next(a.id), mean_gap))
-            if not self.current(a, life):
-                return
-            loyal = b.loyal_churn_factor if a.stage == LOYAL else 1.0
-            p = rules.defection_probability(
-                self.health_of(a), b.competitor_defect_at_0, loyal_factor=loyal
-            )
-            if u < p:
-                self.leave(a, "defect", p)
-                return
-            self.ledger.note("approach", a, a.stage, a.stage, value=p)
-
-    def surveys(self, a: Account, life: int) -> Process:
-        """NPS surveys go out on a calendar; answers follow health, with noise."""
-        b, tape = self.behaviour, self.tapes["surveys"]
-        yield self.env.timeout((a.id * GOLDEN) % 1.0 * b.survey_interval_days)
-        while self.current(a, life):
-            u_respond, u_noise = tape.next(a.id), tape.next(a.id)
-            if u_respond < b.survey_response_rate:
-                mean = rules.survey_mean(self.health_of(a), b.nps_at_50, b.nps_per_10_health)
-                score = rules.survey_score(mean, normal(u_noise, 0.0, b.nps_noise_sd))
-                self.ledger.note("survey", a, a.stage, a.stage, value=float(score))
-            yield self.env.timeout(b.survey_interval_days)
-
-    # ------------------------------------------------------------------ the strategy's work
-    def start_check_ins(self, a: Account) -> None:
-        """Start the strategy's regular touches for ``a`` if it qualifies and has none yet."""
-        if a.checking_in == a.life or self.theory is not None or not self.current(a, a.life):
-            return
-        cadence = self.strategy.check_in(a)
-        if cadence is not None:
-            a.checking_in = a.life
-            self.start(self.check_ins(a, a.life, cadence.every_days))
-
-    def check_ins(self, a: Account, life: int, every_days: float) -> Process:
-        """The strategy's regular touch, at its cadence, while the account qualifies."""
-        yield self.env.timeout(max(((a.id * GOLDEN + 0.5) % 1.0) * every_days, 1.0))
-        while True:
-            cadence = self.strategy.check_in(a) if self.current(a, life) else None
-            if cadence is None:
-                if a.checking_in == life:
-                    a.checking_in = 0  # free to start again if the account qualifies later
-                return
-            self.start(self.touch(a, cadence.touch))
-            yield self.env.timeout(cadence.every_days)
-
-    def onboarding(self, a: Account, life: int) -> Process:
-        """The strategy's reviews after a contract is won (e.g. day 30 and day 90)."""
-        start = self.env.now
-        for day, touch in sorted(self.strategy.onboarding(a), key=lambda dt: dt[0]):
-            yield self.env.timeout(start + day - self.env.now)
-            if self.current(a, life):
-                self.start(self.touch(a, touch))
-
-    def touch(self, a: Account, touch: Touch) -> Process:
-        """Proactive work: wait for a manager, spend the hours; the account's health rises."""
-        with self.team.request(priority=touch.priority) as chair:
-            yield chair
-            yield self.env.timeout(touch.hours * self.days_per_hour)
-        if touch.kind == "rescue":
-            a.rescue_busy = False
-        if a.stage == CUSTOMER or a.stage == LOYAL:
-            a.last_touch = self.env.now
-            h = self.health_of(a)
-            self.set_health(
-                a, h + rules.touch_gain(h, touch.hours, self.behaviour.touch_health_gain)
-            )
-        self.ledger.note("touch", a, a.stage, a.stage, hours=touch.hours, detail=touch.kind)
-
-    def arm_alert(self, a: Account) -> None:
-        """Book a look at ``a`` when drift alone would take its health to the strategy's alert
-        threshold (or after the cool-down since the last touch, if that is later)."""
-        if a.rescue_busy or not (a.stage == CUSTOMER or a.stage == LOYAL):
-            return
-        alert = self.strategy.health_alert(a)
-        if alert is None:
-            return
-        now = self.env.now
-        delay = rules.days_until_health(a.health_then, alert.threshold, self.rest, self.rate)
-        if delay == math.inf:
-            return
-        at = max(a.health_since + delay, now, a.last_touch + alert.cooldown_days)
-        if at <= now:  # already at the threshold and not touched lately: step in now
-            self.rescue(a, alert)
-        elif a.alert_at is None or not now <= a.alert_at <= at:  # else an earlier look is booked
-            a.alert_at = at
-            self.start(self.alert(a, at))
-
-    def alert(self, a: Account, at: float) -> Process:
-        """At the booked time, rescue ``a`` if its health is at the threshold (else re-arm)."""
-        yield self.env.timeout(at - self.env.now)
-        if a.alert_at != at:
-            return  # superseded by an earlier booking
-        a.alert_at = None
-        if a.rescue_busy or not (a.stage == CUSTOMER or a.stage == LOYAL):
-            return
-        alert = self.strategy.health_alert(a)
-        if alert is None:
-            return
-        if self.health_of(a) > alert.threshold + 1e-6:
-            self.arm_alert(a)
-        else:
-            self.rescue(a, alert)
-
-    def rescue(self, a: Account, alert: Alert) -> None:
-        """Send a manager to an account whose health has fallen to the alert threshold."""
-        a.alert_at = None  # any look booked for later is no longer needed
-        a.rescue_busy = True
-        a.last_touch = self.env.now
-        self.start(self.touch(a, Touch("rescue", alert.touch.hours, alert.touch.priority)))
 
 
 def simulate(

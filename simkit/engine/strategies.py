@@ -292,6 +292,33 @@ BUILT_IN: dict[str, type[Strategy]] = {
 }
 """Built-in strategies by name (``+`` joins names: ``"customer_success+proactive_check_ins"``)."""
 
+STRATEGY_LABELS = {
+    "reactive": "Reactive",
+    "key_account_focus": "Key-account focus",
+    "customer_success": "Customer success",
+    "proactive_check_ins": "Proactive check-ins",
+}
+"""Readable names of the built-in strategies; others are derived from their name."""
+
+
+def strategy_label(name: str) -> str:
+    """A readable label for a strategy name, for tables, legends and menus.
+
+    Built-ins use :data:`STRATEGY_LABELS`; other names lose their underscores and get a
+    capital letter; a combined strategy (names joined by ``+``) is labelled part by part.
+
+    >>> strategy_label("key_account_focus")
+    'Key-account focus'
+    >>> strategy_label("care_for_the_middle")
+    'Care for the middle'
+    >>> strategy_label("customer_success+proactive_check_ins")
+    'Customer success + Proactive check-ins'
+    """
+    return " + ".join(
+        STRATEGY_LABELS.get(part, part.replace("_", " ").capitalize()) for part in name.split("+")
+    )
+
+
 ALIASES = {
     "kam": "key_account_focus",
     "key_account": "key_account_focus",

@@ -265,6 +265,20 @@ def exponential(u: float, mean: float) -> float:
     return -mean * math.log1p(-u)
 
 
+def geometric(u: float, p: float) -> int:
+    """Inverse-CDF geometric draw from a uniform ``u``: how many tries fail before the first
+    success, when each succeeds with probability ``p`` (0 if ``p`` is 1, never if ``p`` is 0).
+
+    >>> geometric(0.1, 0.5), geometric(0.9, 0.5), geometric(0.9, 1.0)
+    (0, 3, 0)
+    """
+    if p >= 1.0:
+        return 0
+    if p <= 0.0:
+        raise ValueError("geometric needs p > 0: with p = 0 the first success never comes")
+    return int(math.log1p(-u) / math.log1p(-p))
+
+
 def normal(u: float, mean: float = 0.0, sd: float = 1.0) -> float:
     """Inverse-CDF normal draw from a uniform ``u`` (exact to double precision).
 

@@ -14,12 +14,16 @@ Which cost?
     ``strategy_cost`` is **hours worked x cost per hour**: the share of the team's time a
     strategy actually uses. With a fixed team every strategy has the same headcount cost,
     so hours worked is then the cost that tells strategies apart. ``cost="auto"`` picks
-    accordingly; the table always carries both, and :func:`frontier_plot` draws both when
-    team cost is the chosen one.
+    accordingly; the table always carries both, and the figure
+    (:func:`simkit.viz.frontier.frontier_plot`) draws both when team cost is the chosen one.
 
 Options are only compared within the same *conditions*: grid fields outside ``team.*`` (a
 bigger portfolio, a different market) are not choices a manager makes, so each combination
 of them gets its own frontier.
+
+This module computes the table (:func:`frontier_table`) and its text form
+(:func:`format_frontier`); it draws nothing and loads no plotting library. The figure is
+:func:`simkit.viz.frontier.frontier_plot`.
 
 >>> import pandas as pd
 >>> runs = pd.DataFrame({
@@ -42,18 +46,14 @@ of them gets its own frontier.
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
+from simkit.analysis.stats import confidence_interval
 from simkit.analysis.summary import HEADLINE
 from simkit.engine.scenario import Scenario
-from simkit.experiments.runner import confidence_interval
-from simkit.viz.plots import MONEY_TICKS, strategy_colour, strategy_label
+from simkit.engine.strategies import strategy_label
 
 COSTS = {
     "team_cost": "Team cost (managers x hours x cost/hour)",
@@ -65,8 +65,12 @@ TEAM_FIELDS = ("team.managers", "team.hours_per_week", "team.cost_per_hour")
 """Grid fields that change the headcount cost."""
 
 
-def _params(df: pd.DataFrame) -> list[str]:
-    """Grid columns of a sweep frame: dotted scenario fields or top-level scenario fields."""
+def grid_columns(df: pd.DataFrame) -> list[str]:
+    """Grid columns of a table of runs: dotted scenario fields or top-level scenario fields.
+
+    >>> grid_columns(pd.DataFrame(columns=["team.managers", "strategy", "revenue"]))
+    ['team.managers']
+    """
     fields = set(Scenario.model_fields)
     return [
         c
@@ -75,7 +79,12 @@ def _params(df: pd.DataFrame) -> list[str]:
     ]
 
 
-def _label(measure: str) -> str:
+def measure_label(measure: str) -> str:
+    """How a cost or value column is labelled for people (e.g. on a figure's axis).
+
+    >>> measure_label("team_cost"), measure_label("revenue"), measure_label("my_figure")
+    ('Team cost (managers x hours x cost/hour)', 'Revenue (total)', 'my figure')
+    """
     return COSTS.get(measure) or HEADLINE.get(measure) or measure.replace("_", " ")
 
 
@@ -91,8 +100,13 @@ def choose_cost(sweep_df: pd.DataFrame) -> str:
     return "team_cost" if varies else "strategy_cost"
 
 
-def _efficient(cost: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Non-dominated points: no other point costs no more and earns no less (one strictly)."""
+def efficient(cost: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Which options are efficient: no other option costs no more and earns no less (and
+    beats it on one of the two). Options with a NaN cost or value are never efficient.
+
+    >>> efficient(np.array([1.0, 2.0, 2.0, 3.0]), np.array([5.0, 4.0, 6.0, 6.0])).tolist()
+    [True, False, True, False]
+    """
     ok = ~(np.isnan(cost) | np.isnan(value))
     out = np.zeros(len(cost), dtype=bool)
     for i in np.flatnonzero(ok):
@@ -113,7 +127,7 @@ def frontier_table(
 
     Parameters
     ----------
-    sweep_df : one row per run, as returned by :func:`simkit.experiments.runner.sweep` (grid
+    sweep_df : one row per run, as returned by :func:`simkit.experiments.sweep.sweep` (grid
         fields, ``strategy``, ``replication``, run figures) or ``compare(...).runs``.
     cost : ``"team_cost"`` (headcount), ``"strategy_cost"`` (hours worked), another numeric
         column, or ``"auto"`` (team cost when the team varies in the data; see the module).
@@ -140,7 +154,7 @@ def frontier_table(
     if cost == "auto":
         cost = choose_cost(sweep_df)
     numeric = [c for c in sweep_df.columns if pd.api.types.is_numeric_dtype(sweep_df[c])]
-    params = _params(sweep_df)
+    params = grid_columns(sweep_df)
     for name, what in ((cost, "cost"), (value, "value")):
         if name not in sweep_df.columns or name in params or name == "replication":
             choices = [c for c in numeric if c not in params and c != "replication"]
@@ -185,7 +199,7 @@ def frontier_table(
         else [table]
     )
     for sub in parts:
-        flags = _efficient(sub["cost"].to_numpy(float), sub["value"].to_numpy(float))
+        flags = efficient(sub["cost"].to_numpy(float), sub["value"].to_numpy(float))
         table.loc[sub.index, "efficient"] = flags
     table["efficient"] = table["efficient"].astype(bool)
 
@@ -245,141 +259,6 @@ def _marginal_returns(
             prev = here
 
 
-def _panel(ax: plt.Axes, sub: pd.DataFrame, x: str, along: str | None, value_label: str) -> None:
-    """One frontier panel: options as points with CI bars, the efficient ones ringed."""
-    efficient = _efficient(sub[x].to_numpy(float), sub["value"].to_numpy(float))
-    for strategy, pts in sub.groupby("strategy", sort=False):
-        pts = pts.sort_values(along) if along else pts
-        colour = strategy_colour(str(strategy))
-        xerr = np.nan_to_num(
-            np.vstack([pts[x] - pts[f"{x}_low"], pts[f"{x}_high"] - pts[x]]).clip(min=0)
-        )
-        yerr = np.nan_to_num(
-            np.vstack([pts["value"] - pts["value_low"], pts["value_high"] - pts["value"]]).clip(
-                min=0
-            )
-        )
-        ax.errorbar(
-            pts[x],
-            pts["value"],
-            xerr=xerr,
-            yerr=yerr,
-            fmt="o-",
-            color=colour,
-            lw=1,
-            ms=6,
-            capsize=3,
-            label=strategy_label(str(strategy)),
-        )
-        if along:
-            for xv, yv, step in zip(pts[x], pts["value"], pts[along], strict=True):
-                ax.annotate(
-                    f"{step:g}" if isinstance(step, numbers.Real) else str(step),
-                    (xv, yv),
-                    textcoords="offset points",
-                    xytext=(5, -11),
-                    fontsize=7,
-                    color=colour,
-                )
-    front = sub[efficient].sort_values(x)
-    if len(front):
-        ax.plot(front[x], front["value"], "--", color="black", lw=1, zorder=1)
-        ax.scatter(
-            front[x],
-            front["value"],
-            s=170,
-            facecolors="none",
-            edgecolors="black",
-            lw=1.2,
-            zorder=3,
-            label="efficient (nothing cheaper earns more)",
-        )
-    ax.set_xlabel(_label(x))
-    ax.set_ylabel(value_label)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(alpha=0.3)
-    if x in COSTS or sub[x].abs().max() >= 1e4:
-        ax.xaxis.set_major_formatter(MONEY_TICKS)
-    if sub["value"].abs().max() >= 1e4:
-        ax.yaxis.set_major_formatter(MONEY_TICKS)
-
-
-def frontier_plot(
-    table: pd.DataFrame, show_hours: bool = True, conditions: Sequence[str] | None = None
-) -> Figure:
-    """Cost against value for every option of a :func:`frontier_table`, frontier marked.
-
-    Points are coloured by strategy (the kit's palette) and labelled with the team size;
-    bars are 95 % confidence intervals; efficient options are ringed and joined by a dashed
-    line. When the table's cost is headcount (``team_cost``) and ``show_hours`` is true, a
-    second panel shows the same options against hours-worked cost. With several
-    conditions (e.g. portfolio sizes) there is one row of panels per condition.
-
-    >>> import pandas as pd
-    >>> runs = pd.DataFrame({"team.managers": [2, 2, 4, 4], "strategy": ["reactive"] * 4,
-    ...     "replication": [0, 1, 0, 1], "revenue": [100.0, 104, 130, 132],
-    ...     "strategy_cost": [5.0, 5, 6, 6], "team_cost": [20.0, 20, 40, 40]})
-    >>> fig = frontier_plot(frontier_table(runs))
-    >>> len(fig.axes)
-    2
-    """
-    need = {"strategy", "value", "cost", "efficient", "cost_measure", "value_measure"}
-    missing = need - set(table.columns)
-    if missing:
-        raise ValueError(f"not a frontier table (missing {sorted(missing)}); use frontier_table")
-    cost, value = str(table["cost_measure"].iloc[0]), str(table["value_measure"].iloc[0])
-    params = table.attrs.get("params") or _params(table)
-    along = table.attrs.get("along", "team.managers")
-    along = along if along in table.columns else None
-    conds = (
-        list(conditions)
-        if conditions is not None
-        else [p for p in params if not p.startswith("team.")]
-    )
-    table = table.assign(
-        **{
-            f"{cost}": table["cost"],
-            f"{cost}_low": table["cost_low"],
-            f"{cost}_high": table["cost_high"],
-        }
-    )
-    xs = [cost]
-    if show_hours and cost == "team_cost" and "strategy_cost" in table.columns:
-        xs.append("strategy_cost")
-    groups = list(table.groupby(conds, sort=False, dropna=False)) if conds else [((), table)]
-    fig, axes = plt.subplots(
-        len(groups), len(xs), figsize=(6.2 * len(xs), 4.4 * len(groups)), squeeze=False
-    )
-    value_label = _label(value)
-    for row, (cond, sub) in enumerate(groups):
-        cond = cond if isinstance(cond, tuple) else (cond,)
-        where = ", ".join(
-            f"{k} = {v:g}" if isinstance(v, int | float) else f"{k} = {v}"
-            for k, v in zip(conds, cond, strict=True)
-        )
-        for col, x in enumerate(xs):
-            ax = axes[row][col]
-            _panel(ax, sub, x, along, value_label)
-            what = "what adding managers costs" if x == "team_cost" else "hours the work takes"
-            ax.set_title(
-                f"{value_label} vs cost: {what}" + (f"\n{where}" if where else ""),
-                fontsize=10,
-                loc="left",
-            )
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(
-        handles,
-        labels,
-        loc="lower center",
-        ncol=min(len(labels), 3),
-        frameon=False,
-        fontsize=8,
-        bbox_to_anchor=(0.5, 0.0),
-    )
-    fig.tight_layout(rect=(0, 0.08 if len(groups) == 1 else 0.04, 1, 1))
-    return fig
-
-
 def _money(v: float) -> str:
     if v != v:
         return "n/a"
@@ -397,7 +276,7 @@ def format_frontier(table: pd.DataFrame) -> pd.DataFrame:
     >>> format_frontier(frontier_table(runs))["return per extra cost"].tolist()
     ['', '1.45 [0.815, 2.09]']
     """
-    params = table.attrs.get("params") or _params(table)
+    params = table.attrs.get("params") or grid_columns(table)
     cost, value = str(table["cost_measure"].iloc[0]), str(table["value_measure"].iloc[0])
     out = table[params].copy()
     out["strategy"] = [strategy_label(str(s)) for s in table["strategy"]]
@@ -416,3 +295,16 @@ def format_frontier(table: pd.DataFrame) -> pd.DataFrame:
         )
     ]
     return out
+
+
+def __getattr__(name: str) -> object:
+    """``frontier_plot`` moved to :mod:`simkit.viz.frontier`; found there on first use.
+
+    Kept reachable here only for ``simkit.cli`` until it imports it from
+    :mod:`simkit.viz.frontier`; then this function goes.
+    """
+    if name == "frontier_plot":
+        from simkit.viz.frontier import frontier_plot
+
+        return frontier_plot
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

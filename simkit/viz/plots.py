@@ -1,14 +1,20 @@
-"""Matplotlib figures from results, with one palette for the whole kit.
+"""Matplotlib figures of runs, comparisons and the lessons' ideas.
 
-Every strategy and every stage has one colour wherever it appears (lessons, what-if
-notebook, dashboard, CLI), so a learner never has to re-read a legend. Plot functions take
-results or comparison objects, return a :class:`matplotlib.figure.Figure`, and never call
-``plt.show()``.
+Each function takes results (:class:`~simkit.engine.results.Results`), a comparison
+(:class:`~simkit.experiments.compare.Comparison`) or a tidy table made from them, draws one
+figure in the kit's colours (:mod:`simkit.viz.palette`) and finish (:mod:`simkit.viz.style`),
+and returns the :class:`~matplotlib.figure.Figure` without calling ``plt.show()``. The
+functions that draw a single panel accept ``ax=`` to draw into a panel of your own figure.
 
->>> STAGE_COLOURS["loyal"]
-'#1b9e77'
->>> strategy_colour("reactive")
-'#7f7f7f'
+>>> from simkit.engine.model import simulate
+>>> from simkit.engine.scenario import default_scenario
+>>> res = simulate(default_scenario().update({"horizon_years": 0.5}), "customer_success")
+>>> fig = stage_flow(res)
+>>> fig.axes[0].get_title(loc="left")
+'Where the book is: accounts by stage (Customer success)'
+
+Figures for one account's whole story (the dashboard's drill-down) are in
+:mod:`simkit.viz.story`; tables with readable labels in :mod:`simkit.viz.tables`.
 """
 
 from __future__ import annotations
@@ -16,93 +22,58 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import matplotlib
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from simkit.engine.accounts import STAGES
 from simkit.engine.scenario import SEGMENTS
+from simkit.engine.strategies import strategy_label
+from simkit.viz.palette import (
+    SEGMENT_COLOURS,
+    STAGE_COLOURS,
+    metric_axis_label,
+    segment_label,
+    strategy_colour,
+)
+from simkit.viz.style import figure_and_axes, money_axis, style_axes
 
 if TYPE_CHECKING:  # pragma: no cover
     from simkit.engine.results import Results
-    from simkit.experiments.runner import Comparison
+    from simkit.experiments.compare import Comparison
 
-STAGE_COLOURS = {
-    "prospect": "#a6cee3",
-    "customer": "#1f78b4",
-    "loyal": "#1b9e77",
-    "former": "#d95f02",
-}
-"""One colour per lifecycle stage."""
-
-SEGMENT_COLOURS = {
-    "key": "#6a3d9a",
-    "enterprise": "#1f78b4",
-    "mid_market": "#33a02c",
-    "small": "#ff7f00",
-}
-"""One colour per segment."""
-
-STRATEGY_COLOURS = {
-    "reactive": "#7f7f7f",
-    "key_account_focus": "#6a3d9a",
-    "customer_success": "#e7298a",
-    "proactive_check_ins": "#1b9e77",
-}
-"""Built-in strategies' colours; other strategies get colours from :data:`EXTRA_COLOURS`."""
-
-EXTRA_COLOURS = ["#e6ab02", "#66a61e", "#a6761d", "#1f78b4", "#d95f02", "#386cb0"]
-
-LABELS = {
-    "reactive": "Reactive",
-    "key_account_focus": "Key-account focus",
-    "customer_success": "Customer success",
-    "proactive_check_ins": "Proactive check-ins",
-}
+__all__ = [
+    "account_timeline",
+    "book_shares",
+    "capacity_curves",
+    "compare_bars",
+    "metric_over_time",
+    "retention_value",
+    "return_on_cost",
+    "segment_bars",
+    "segment_compare_bars",
+    "stage_flow",
+    "survival_curves",
+    "whitespace_bars",
+]
 
 
-def strategy_colour(name: str) -> str:
-    """The colour of a strategy: fixed for built-ins, stable (by name) for others."""
-    if name in STRATEGY_COLOURS:
-        return STRATEGY_COLOURS[name]
-    return EXTRA_COLOURS[sum(name.encode()) % len(EXTRA_COLOURS)]
+def stage_flow(results: Results, by: str = "accounts", ax: Axes | None = None) -> Figure:
+    """Stacked area of accounts (or ARR) in each stage, month by month: where the book goes.
 
-
-def strategy_label(name: str) -> str:
-    """A readable label for a strategy name (``"key_account_focus"`` -> ``"Key-account focus"``)."""
-    return " + ".join(LABELS.get(p, p.replace("_", " ").capitalize()) for p in name.split("+"))
-
-
-def _style(ax: plt.Axes, title: str, xlabel: str, ylabel: str) -> None:
-    ax.set_title(title, fontsize=11, loc="left")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", alpha=0.3)
-
-
-MONEY_TICKS = matplotlib.ticker.FuncFormatter(
-    lambda v, _: (
-        f"{v / 1e6:.1f}M" if abs(v) >= 1e6 else f"{v / 1e3:.0f}k" if abs(v) >= 1e3 else f"{v:g}"
-    )
-)
-"""Tick labels for money axes: ``1.5M``, ``250k``, ``500``."""
-
-
-def _money(ax: plt.Axes, axis: str = "y") -> None:
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(MONEY_TICKS)
-
-
-def stage_flow(results: Results, by: str = "accounts", ax: plt.Axes | None = None) -> Figure:
-    """Stacked area of accounts (or ARR) in each stage, month by month."""
+    ``by="accounts"`` stacks all four stages (prospects, customers, loyal customers and
+    former customers), so the height grows as prospects arrive; ``by="arr"`` stacks only the
+    paying stages, in money. The data are the run's month-end ``snapshots``.
+    """
     if by not in ("accounts", "arr"):
         raise ValueError(f"by must be 'accounts' or 'arr', got {by!r}")
     snap = results.snapshots.groupby(["month", "stage"], observed=False)[by].sum().unstack("stage")
     stages = list(STAGES) if by == "accounts" else ["customer", "loyal"]
-    fig, ax = _fig_ax(ax, (8, 4))
+    fig, ax = figure_and_axes(ax, (8, 4))
     ax.stackplot(
         snap.index,
         *(snap[s] for s in stages),
@@ -111,14 +82,14 @@ def stage_flow(results: Results, by: str = "accounts", ax: plt.Axes | None = Non
         alpha=0.9,
     )
     unit = "accounts" if by == "accounts" else "ARR"
-    _style(
+    style_axes(
         ax,
         f"Where the book is: {unit} by stage ({strategy_label(results.strategy)})",
         "month",
         unit if by == "accounts" else "ARR (currency)",
     )
     if by == "arr":
-        _money(ax)
+        money_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.set_xlim(snap.index.min(), snap.index.max())
     fig.tight_layout()
@@ -130,7 +101,13 @@ def compare_bars(
     metrics: Sequence[str] = ("logo_retention", "nrr", "revenue", "strategy_cost"),
     ncols: int = 2,
 ) -> Figure:
-    """One panel per figure: each strategy's mean with its 95 % confidence interval."""
+    """One panel per figure: each strategy's mean over replications with its 95 % CI.
+
+    Bars follow the comparison's strategy order and colours; a panel's title and y label
+    are the figure's label from :meth:`~simkit.experiments.compare.Comparison.table`.
+    Percentages start near the lowest interval rather than at zero, so that differences of
+    a few points stay visible; panels of money get ``250k`` / ``1.5M`` ticks.
+    """
     table = comparison.table(list(metrics))
     n = len(metrics)
     nrows = int(np.ceil(n / ncols))
@@ -145,9 +122,9 @@ def compare_bars(
             x, [strategy_label(s) for s in sub.index], rotation=15, ha="right", fontsize=8
         )
         label = sub["label"].iloc[0]
-        _style(ax, label, "", label)
+        style_axes(ax, label, "", label)
         if sub["mean"].abs().max() >= 1e4:
-            _money(ax)
+            money_axis(ax)
         if "%" in label:
             lo = np.nanmin(sub["ci_low"].fillna(sub["mean"]))
             ax.set_ylim(max(0, lo - 10), None)
@@ -163,13 +140,67 @@ def compare_bars(
     return fig
 
 
+def return_on_cost(comparison: Comparison) -> Figure:
+    """Revenue gained per unit of extra strategy cost, each strategy against the baseline.
+
+    The baseline is the comparison's first strategy; each other strategy gets one bar,
+    ``(its revenue - baseline revenue) / (its strategy cost - baseline cost)``, paired by
+    replication (see :meth:`~simkit.experiments.compare.Comparison.differences`). A dashed
+    line marks 1: above it the extra effort pays for itself. A strategy that costs no more
+    than the baseline has no return and says so.
+
+    >>> from simkit.experiments.compare import compare
+    >>> from simkit.engine.scenario import default_scenario
+    >>> cmp = compare(default_scenario().update({"horizon_years": 0.5}),
+    ...               ["reactive", "proactive"], replications=1)
+    >>> return_on_cost(cmp).axes[0].get_title(loc="left")
+    'Return: revenue gained per unit of extra cost (vs Reactive)'
+    """
+    base = comparison.strategies[0]
+    diff = comparison.differences(base)
+    ret = diff[diff["metric"] == "return_per_cost"].set_index("strategy")["mean_diff"]
+    names = list(comparison.strategies[1:])
+    values = ret.reindex(names).to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(7, 1.4 + 0.45 * max(len(names), 1)))
+    y = np.arange(len(names))
+    ax.barh(y, np.nan_to_num(values), color=[strategy_colour(s) for s in names])
+    for yi, v in zip(y, values, strict=True):
+        ax.annotate(
+            "n/a (no extra cost)" if np.isnan(v) else f"{v:.2f}",
+            (0 if np.isnan(v) else v, yi),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+        )
+    ax.axvline(1.0, color="#777777", lw=1, ls="--")
+    ax.set_yticks(y, [strategy_label(s) for s in names])
+    ax.invert_yaxis()
+    ax.set_title(
+        f"Return: revenue gained per unit of extra cost (vs {strategy_label(base)})",
+        loc="left",
+        fontsize=11,
+    )
+    ax.set_xlabel("revenue gained / extra manager cost (dashed line: 1 = pays for itself)")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
 def metric_over_time(
-    table: pd.DataFrame, metric: str, by: str = "strategy", ax: plt.Axes | None = None
+    table: pd.DataFrame, metric: str, by: str = "strategy", ax: Axes | None = None
 ) -> Figure:
-    """A metric from :func:`simkit.analysis.summary.summarize` per period, one line per group."""
+    """A metric per period, one line per group: how a figure moves over the run.
+
+    ``table`` comes from :func:`simkit.analysis.summary.summarize` (e.g. ``period="Q"``);
+    ``by`` names the group column (``"strategy"`` lines take the strategy colours,
+    ``"segment"`` lines the segment colours). Rows of the same group and period, such as
+    replications, are averaged. The x axis counts periods from 1 and names them (month,
+    quarter, year) from the table's period lengths.
+    """
     if metric not in table.columns:
         raise ValueError(f"{metric!r} is not a column of the table")
-    fig, ax = _fig_ax(ax, (7, 3.5))
+    fig, ax = figure_and_axes(ax, (7, 3.5))
     grouped = table.groupby([by, "period"], observed=True)[metric].mean().unstack(by)
     for name in grouped.columns:
         colour = (
@@ -186,9 +217,9 @@ def metric_over_time(
             color=colour,
             label=strategy_label(name) if by == "strategy" else str(name),
         )
-    label = _METRIC_LABELS.get(metric, metric.replace("_", " "))
+    label = metric_axis_label(metric)
     unit = _period_name(table)
-    _style(ax, f"{label} per {unit}", f"{unit} (1 = the first)", label)
+    style_axes(ax, f"{label} per {unit}", f"{unit} (1 = the first)", label)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
@@ -205,22 +236,30 @@ def _period_name(table: pd.DataFrame) -> str:
     return "period"
 
 
-def segment_bars(table: pd.DataFrame, metric: str, ax: plt.Axes | None = None) -> Figure:
-    """A metric by segment (rows of a ``summarize(..., by="segment")`` table)."""
-    fig, ax = _fig_ax(ax, (6, 3.2))
+def segment_bars(table: pd.DataFrame, metric: str, ax: Axes | None = None) -> Figure:
+    """A metric by segment, one bar per segment in its colour.
+
+    ``table`` is a ``summarize(..., by="segment")`` table; rows of the same segment (periods,
+    replications) are averaged.
+    """
+    fig, ax = figure_and_axes(ax, (6, 3.2))
     sub = table.groupby("segment", observed=True)[metric].mean().reindex(SEGMENTS)
     ax.bar(range(4), sub.to_numpy(), color=[SEGMENT_COLOURS[s] for s in SEGMENTS])
-    ax.set_xticks(range(4), [s.replace("_", "-") for s in SEGMENTS])
-    label = _METRIC_LABELS.get(metric, metric.replace("_", " "))
-    _style(ax, f"{label} by segment", "segment", label)
+    ax.set_xticks(range(4), [segment_label(s) for s in SEGMENTS])
+    label = metric_axis_label(metric)
+    style_axes(ax, f"{label} by segment", "segment", label)
     fig.tight_layout()
     return fig
 
 
-def account_timeline(results: Results, account: int, ax: plt.Axes | None = None) -> Figure:
-    """One account's story: health over time with its stage changes, issues, touches and deals."""
+def account_timeline(results: Results, account: int, ax: Axes | None = None) -> Figure:
+    """One account's story: its health after each event, with a mark per kind of event.
+
+    Issues, touches, surveys, upsells, renewals and departures each have a marker and a
+    legend entry; the dashboard's fuller drawing is :func:`simkit.viz.story.story_figure`.
+    """
     story = results.story(account)
-    fig, ax = _fig_ax(ax, (8, 3.6))
+    fig, ax = figure_and_axes(ax, (8, 3.6))
     ax.plot(story["time"], story["health"], color="#444444", lw=1, label="health after event")
     marks = {
         "issue_open": ("v", "#d62728", "issue"),
@@ -236,7 +275,7 @@ def account_timeline(results: Results, account: int, ax: plt.Axes | None = None)
         if len(sub):
             ax.scatter(sub["time"], sub["health"], marker=m, color=c, label=label, zorder=3, s=36)
     seg = story["segment"].iloc[0]
-    _style(
+    style_axes(
         ax,
         f"Account {account} ({seg}) under {strategy_label(results.strategy)}",
         "day",
@@ -248,20 +287,13 @@ def account_timeline(results: Results, account: int, ax: plt.Axes | None = None)
     return fig
 
 
-def _fig_ax(ax: plt.Axes | None, size: tuple[float, float]) -> tuple[Figure, plt.Axes]:
-    if ax is not None:
-        return ax.figure, ax
-    fig, ax = plt.subplots(figsize=size)
-    return fig, ax
-
-
-# ---------------------------------------------------------------- lesson figures (issue 6)
+# ---------------------------------------------------------------- the lessons' figures
 def capacity_curves(table: pd.DataFrame) -> Figure:
     """Team size against time to resolution, churn and utilisation, one line per strategy.
 
-    ``table`` is tidy, as from :func:`simkit.ui.widgets.capacity_sweep`: columns ``strategy``,
-    ``managers``, ``metric``, ``mean``, ``ci_low``, ``ci_high`` (and ``n``: with fewer than 3
-    runs per point the intervals are left out, being too wide to read).
+    ``table`` is tidy, as from :func:`simkit.experiments.capacity.capacity_sweep`: columns
+    ``strategy``, ``managers``, ``metric``, ``mean``, ``ci_low``, ``ci_high`` (and ``n``: with
+    fewer than 3 runs per point the intervals are left out, being too wide to read).
 
     >>> t = pd.DataFrame({"strategy": "reactive", "managers": [2, 2, 2, 4, 4, 4],
     ...     "metric": ["time_to_resolution", "churn_rate", "utilisation"] * 2,
@@ -294,7 +326,7 @@ def capacity_curves(table: pd.DataFrame) -> Figure:
                 color=strategy_colour(str(name)),
                 label=strategy_label(str(name)),
             )
-        _style(ax, title, "account managers", ylabel)
+        style_axes(ax, title, "account managers", ylabel)
         ax.set_xticks(sorted(sub["managers"].unique()))
         if metric == "time_to_resolution" and len(sub) and sub["mean"].max() > 20:
             ax.set_yscale("log")
@@ -313,7 +345,7 @@ def survival_curves(
     curves: dict[str, Sequence[float]],
     observed: Sequence[float] | None = None,
     period: str = "year",
-    ax: plt.Axes | None = None,
+    ax: Axes | None = None,
 ) -> Figure:
     """Share of a cohort still a customer, period by period (0-100 %).
 
@@ -324,7 +356,7 @@ def survival_curves(
     >>> fig.axes[0].get_ylabel()
     '% of the cohort still a customer'
     """
-    fig, ax = _fig_ax(ax, (7, 3.6))
+    fig, ax = figure_and_axes(ax, (7, 3.6))
     palette = ["#1f78b4", "#d95f02", "#1b9e77", "#7570b3", "#e7298a"]
     for i, (label, values) in enumerate(curves.items()):
         y = 100 * np.asarray(values, dtype=float)
@@ -332,7 +364,7 @@ def survival_curves(
     if observed is not None:
         y = 100 * np.asarray(observed, dtype=float)
         ax.plot(np.arange(len(y)), y, "o", color="#333333", label="simulated cohort", zorder=3)
-    _style(
+    style_axes(
         ax, "How many of a cohort are still customers", period, "% of the cohort still a customer"
     )
     ax.set_ylim(0, 102)
@@ -365,14 +397,16 @@ def retention_value(discount_rate: float = 0.1, highlight: Sequence[float] = ())
     for v in highlight:
         ax.axvline(100 * v, color="#999999", lw=1, ls="--")
         ax.plot([100 * v], [margin_multiple(v, discount_rate)], "o", color="#1b9e77")
-    _style(ax, "A few points of retention are worth a lot", "renewal rate per year (%)", "years")
+    style_axes(
+        ax, "A few points of retention are worth a lot", "renewal rate per year (%)", "years"
+    )
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
 
 
 def segment_compare_bars(
-    table: pd.DataFrame, metric: str, title: str | None = None, ax: plt.Axes | None = None
+    table: pd.DataFrame, metric: str, title: str | None = None, ax: Axes | None = None
 ) -> Figure:
     """A metric by segment, one bar per strategy in each segment.
 
@@ -388,7 +422,7 @@ def segment_compare_bars(
     """
     if metric not in table.columns:
         raise ValueError(f"{metric!r} is not a column of the table")
-    fig, ax = _fig_ax(ax, (7, 3.4))
+    fig, ax = figure_and_axes(ax, (7, 3.4))
     means = table.groupby(["segment", "strategy"], observed=True, sort=False)[metric].mean()
     means = means.unstack("strategy")
     segments = [s for s in SEGMENTS if s in means.index]
@@ -403,47 +437,28 @@ def segment_compare_bars(
             color=strategy_colour(name),
             label=strategy_label(name),
         )
-    ax.set_xticks(x, [s.replace("_", "-") for s in segments])
-    label = _METRIC_LABELS.get(metric, metric.replace("_", " "))
-    _style(ax, title or f"{label} by segment", "segment", label)
+    ax.set_xticks(x, [segment_label(s) for s in segments])
+    label = metric_axis_label(metric)
+    style_axes(ax, title or f"{label} by segment", "segment", label)
     if table[metric].abs().max() >= 1e4:
-        _money(ax)
+        money_axis(ax)
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
 
 
-_METRIC_LABELS = {
-    "retention_rate": "Retention rate (%)",
-    "churn_rate": "Churn (%)",
-    "logo_retention": "Logo retention (%)",
-    "grr": "GRR (%)",
-    "nrr": "NRR (%)",
-    "renewal_rate": "Renewal rate (%)",
-    "upsell_rate": "Upsell success (%)",
-    "engagement_rate": "Engagement (%)",
-    "time_to_resolution": "Time to resolution (days)",
-    "nps": "NPS (-100 to 100)",
-    "clv": "CLV (currency)",
-    "revenue": "Revenue (currency)",
-}
-"""Axis labels with units for :func:`simkit.analysis.summary.summarize` columns."""
-
-
-def whitespace_bars(table: pd.DataFrame, ax: plt.Axes | None = None) -> Figure:
+def whitespace_bars(table: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Expansion ARR won against ARR left on the table (opportunities never pitched), by segment.
 
     ``table`` is indexed by segment with ``won_arr`` and ``missed_arr`` columns, as from
-    :func:`simkit.ui.widgets.whitespace_by_segment`.
+    :func:`simkit.analysis.lessons.whitespace_by_segment`.
 
     >>> t = pd.DataFrame({"won_arr": [5e5, 1e5], "missed_arr": [2e5, 3e5]},
     ...                  index=pd.Index(["key", "small"], name="segment"))
     >>> whitespace_bars(t).axes[0].get_ylabel()
     'ARR (currency per year)'
     """
-    from matplotlib.patches import Patch
-
-    fig, ax = _fig_ax(ax, (7, 3.4))
+    fig, ax = figure_and_axes(ax, (7, 3.4))
     segments = [s for s in SEGMENTS if s in table.index]
     x = np.arange(len(segments))
     won = table.loc[segments, "won_arr"].to_numpy(dtype=float)
@@ -451,9 +466,11 @@ def whitespace_bars(table: pd.DataFrame, ax: plt.Axes | None = None) -> Figure:
     colours = [SEGMENT_COLOURS[s] for s in segments]
     ax.bar(x - 0.2, won, 0.4, color=colours, label="expansion won")
     ax.bar(x + 0.2, missed, 0.4, color=colours, alpha=0.35, hatch="//", label="whitespace left")
-    ax.set_xticks(x, [s.replace("_", "-") for s in segments])
-    _style(ax, "Expansion won vs whitespace left, by segment", "segment", "ARR (currency per year)")
-    _money(ax)
+    ax.set_xticks(x, [segment_label(s) for s in segments])
+    style_axes(
+        ax, "Expansion won vs whitespace left, by segment", "segment", "ARR (currency per year)"
+    )
+    money_axis(ax)
     ax.legend(
         handles=[
             Patch(facecolor="#777777", label="expansion won"),
@@ -466,27 +483,25 @@ def whitespace_bars(table: pd.DataFrame, ax: plt.Axes | None = None) -> Figure:
     return fig
 
 
-def book_shares(book: pd.DataFrame, ax: plt.Axes | None = None) -> Figure:
+def book_shares(book: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Share of accounts against share of ARR, by segment: where the money sits.
 
     ``book`` is indexed by segment with ``share of accounts (%)`` and ``share of ARR (%)``
-    columns, as from :func:`simkit.ui.widgets.book_by_segment`.
+    columns, as from :func:`simkit.analysis.lessons.book_by_segment`.
 
     >>> b = pd.DataFrame({"share of accounts (%)": [10.0, 90.0], "share of ARR (%)": [60.0, 40.0]},
     ...                  index=pd.Index(["key", "small"], name="segment"))
     >>> book_shares(b).axes[0].get_ylabel()
     '% of the book'
     """
-    from matplotlib.patches import Patch
-
-    fig, ax = _fig_ax(ax, (7, 3.4))
+    fig, ax = figure_and_axes(ax, (7, 3.4))
     segments = [s for s in SEGMENTS if s in book.index]
     x = np.arange(len(segments))
     colours = [SEGMENT_COLOURS[s] for s in segments]
     ax.bar(x - 0.2, book.loc[segments, "share of accounts (%)"], 0.4, color=colours, alpha=0.35)
     ax.bar(x + 0.2, book.loc[segments, "share of ARR (%)"], 0.4, color=colours)
-    ax.set_xticks(x, [s.replace("_", "-") for s in segments])
-    _style(ax, "Where the accounts are, and where the money is", "segment", "% of the book")
+    ax.set_xticks(x, [segment_label(s) for s in segments])
+    style_axes(ax, "Where the accounts are, and where the money is", "segment", "% of the book")
     ax.legend(
         handles=[
             Patch(facecolor="#777777", alpha=0.35, label="share of accounts"),

@@ -1,4 +1,5 @@
-"""Tests for simkit.analysis.calibration: reading cohort tables, fitting them, and the scenarios built.
+"""Tests for simkit.analysis.calibration: reading cohort tables, fitting them, the scenarios
+built, and the model's rules the behaviour fit applies.
 
 Statistical checks use fixed seeds (deterministic) and state how often a correct program
 would fail them by chance: simultaneous 95 % binomial bands (Bonferroni over periods), and
@@ -15,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 from typer.testing import CliRunner
 
@@ -27,8 +30,14 @@ from simkit.analysis.calibration import (
     read_cohort_table,
     simulated_cohort,
 )
+from simkit.analysis.calibration.behaviour import (
+    _expected_survival,
+    _Paths,
+    log_renewal_probability,
+)
 from simkit.analysis.retention import sbg_survival
 from simkit.cli import app
+from simkit.engine import rules
 from simkit.engine.model import simulate
 from simkit.engine.results import Results
 from simkit.engine.scenario import SEGMENTS, Scenario, default_scenario, load_scenario
@@ -262,6 +271,51 @@ def test_bad_arguments():
         calibrate(None, [100, 80, 70], behaviour=False, period_months=0)
 
 
+# ------------------------------------------------------- the model's rules, on arrays
+@given(
+    health=st.floats(0, 100),
+    at_50=st.floats(0.01, 0.99),
+    slope=st.floats(0, 2),
+    loyal=st.floats(0.05, 1),
+    first=st.floats(0.1, 10),
+)
+def test_log_renewal_probability_is_the_models_rule(health, at_50, slope, loyal, first):
+    expected = rules.renewal_probability(
+        health, at_50, slope, loyal_factor=loyal, first_term_factor=first
+    )
+    got = log_renewal_probability(np.array([health]), at_50, slope, np.log(loyal), np.log(first))
+    assert np.exp(got[0]) == pytest.approx(expected, rel=1e-9)
+
+
+def test_expected_survival_applies_the_renewal_and_defection_rules():
+    """Two accounts, two periods, one competitor approach: the cohort's expected survival
+    worked out account by account with the scalar rules of simkit.engine.rules."""
+    paths = _Paths(
+        health=np.array([[60.0, 70.0], [30.0, 45.0]]),
+        loyal=np.array([[0.0, 1.0], [0.0, 0.0]]),
+        first=np.array([1.0, 0.0]),
+        approach_row=np.array([1]),
+        approach_period=np.array([1]),
+        approach_health=np.array([40.0]),
+        approach_loyal=np.array([0.0]),
+        dropped=0,
+    )
+    at_50, first, loyal, slope, defect0 = 0.85, 2.0, 0.4, 0.6, 0.3
+    x = np.array([math.log(at_50 / (1 - at_50)), math.log(first), math.log(loyal)])
+
+    def renew(h, k, is_loyal):
+        return rules.renewal_probability(
+            h, at_50, slope, loyal_factor=loyal if is_loyal else 1.0,
+            first_term_factor=first if k == 0 else 1.0,
+        )  # fmt: skip
+
+    a = [renew(60.0, 0, False), renew(70.0, 1, True)]
+    won_by_rival = rules.defection_probability(40.0, defect0)
+    b = [renew(30.0, 0, False), (1 - won_by_rival) * renew(45.0, 1, False)]
+    expected = [(a[0] + b[0]) / 2, (a[0] * a[1] + b[0] * b[1]) / 2]
+    np.testing.assert_allclose(_expected_survival(x, paths, slope, defect0), expected, rtol=1e-12)
+
+
 # -------------------------------------------------------------- behaviour calibration
 @pytest.fixture(scope="module")
 def calibrated(known):
@@ -270,6 +324,7 @@ def calibrated(known):
         return calibrate(None, known, accounts=2000)
 
 
+@pytest.mark.slow
 def test_behaviour_changes_only_the_renewal_parameters(calibrated):
     base, new = default_scenario(), calibrated.behaviour
     assert isinstance(new, Scenario)
@@ -287,6 +342,7 @@ def test_behaviour_changes_only_the_renewal_parameters(calibrated):
     assert calibrated.scenario("behaviour") is new and calibrated.scenario() is new
 
 
+@pytest.mark.slow
 def test_behaviour_cohort_reproduces_the_fitted_curve_out_of_sample(calibrated):
     """A fresh cohort with other random numbers (replication 1) stays within tolerance."""
     assert calibrated.behaviour_gap <= calibrated.tolerance
@@ -299,6 +355,7 @@ def test_behaviour_cohort_reproduces_the_fitted_curve_out_of_sample(calibrated):
     assert np.abs(before - fitted).max() > calibrated.tolerance
 
 
+@pytest.mark.slow
 def test_report_shows_fit_changes_table_and_gaps(calibrated):
     text = calibrated.report()
     assert text.startswith("sBG fit: alpha = ")

@@ -2,7 +2,8 @@
 
 Each figure of ``summarize`` is recomputed here by hand from the event log -- walking every
 account's events in plain Python -- and passed through the plain function in
-``simkit.analysis.metrics``; both must agree.
+``simkit.analysis.metrics``; both must agree. ``run_summary`` is checked against the yearly
+and whole-horizon tables it is made of.
 """
 
 import math
@@ -12,9 +13,10 @@ import pandas as pd
 import pytest
 
 from simkit.analysis import metrics
-from simkit.analysis.summary import period_edges, run_summary, summarize
+from simkit.analysis.counts import period_edges
+from simkit.analysis.summary import run_summary, summarize
 from simkit.engine.model import simulate
-from simkit.experiments.runner import compare
+from simkit.experiments.compare import compare
 from tests.helpers import small_scenario
 
 
@@ -33,6 +35,7 @@ def _hand_count(res, period: str) -> pd.DataFrame:
         c = dict(
             start=0,
             end=0,
+            end_arr=0.0,
             new=0,
             lost=0,
             start_arr=0.0,
@@ -58,10 +61,11 @@ def _hand_count(res, period: str) -> pd.DataFrame:
                 return (None, 0.0) if len(idx) == 0 else (stages[idx[-1]], arrs[idx[-1]])
 
             s0, a0 = state(lo)
-            s1, _ = state(hi)
+            s1, a1 = state(hi)
             active0, active1 = s0 in ("customer", "loyal"), s1 in ("customer", "loyal")
             c["start"] += active0
             c["end"] += active1
+            c["end_arr"] += a1 if active1 else 0.0
             c["lost"] += active0 and not active1
             c["start_arr"] += a0 if active0 else 0.0
             inside = (times > lo) & (times <= hi)
@@ -119,9 +123,12 @@ def test_summarize_matches_a_hand_count_through_the_plain_functions(run, period)
             "engaged",
         ):
             assert got[key] == c[key], key
-        for key in ("start_arr", "expansion", "contraction", "churned_arr", "revenue"):
+        for key in ("start_arr", "end_arr", "expansion", "contraction", "churned_arr", "revenue"):
             assert got[key] == pytest.approx(c[key], rel=1e-9, abs=1e-6), key
         assert got["manager_hours"] == pytest.approx(c["hours"])
+        team = run.scenario.team
+        capacity = team.managers * team.hours_per_week * (got["period_end"] - got["period_start"])
+        assert got["capacity_hours"] == pytest.approx(capacity / 7)
         expect = {
             "retention_rate": _nan_or(metrics.retention_rate, c["start"], c["end"], c["new"]),
             "churn_rate": _nan_or(metrics.churn_rate, c["lost"], c["start"]),
@@ -142,6 +149,9 @@ def test_summarize_matches_a_hand_count_through_the_plain_functions(run, period)
             "time_to_resolution": _nan_or(metrics.average_time_to_resolution, c["durations"])
             if c["durations"]
             else math.nan,
+            "utilisation": 100 * c["hours"] / (capacity / 7),
+            "strategy_cost": c["hours"] * team.cost_per_hour,
+            "team_cost": capacity / 7 * team.cost_per_hour,
         }
         for key, value in expect.items():
             if math.isnan(value):
@@ -171,16 +181,55 @@ def test_on_a_comparison_by_strategy():
     assert set(table["strategy"]) == {"reactive", "proactive_check_ins"}
     assert (table["runs"] == 2).all()
     per_run = summarize(cmp, by=["strategy", "replication"], period="all")
-    sums = per_run.groupby("strategy")["start"].sum()
-    assert (table.set_index("strategy")["start"] == sums).all()
+    assert (per_run["runs"] == 1).all()
+    sums = per_run.groupby("strategy")[["start", "lost", "manager_hours", "capacity_hours"]].sum()
+    pd.testing.assert_frame_equal(
+        table.set_index("strategy")[list(sums.columns)], sums, check_names=False
+    )
+    by_replication = summarize(cmp, by="replication", period="all")
+    assert by_replication["replication"].tolist() == [0, 1]
+    assert (by_replication["runs"] == 2).all()  # the two strategies of each replication
 
 
-def test_run_summary_is_the_mean_of_yearly_figures(run):
+def test_a_list_of_runs_is_pooled_like_a_comparison():
+    sc = small_scenario()
+    runs = [simulate(sc, "reactive", 0), simulate(sc, "reactive", 1)]
+    pooled = summarize(runs, by=[], period="all").iloc[0]
+    single = [summarize(r, by=[], period="all").iloc[0] for r in runs]
+    for count in ("start", "lost", "start_arr", "churned_arr", "revenue", "capacity_hours"):
+        assert pooled[count] == pytest.approx(single[0][count] + single[1][count]), count
+    with pytest.raises(ValueError, match="must differ in strategy or replication"):
+        summarize([runs[0], runs[0]])
+
+
+def test_run_summary_takes_rates_per_year_and_totals_over_the_horizon(run):
     yearly = summarize(run, by=[], period="Y")
+    whole = summarize(run, by=[], period="all").iloc[0]
     s = run_summary(run)
     assert s["logo_retention"] == pytest.approx(yearly["logo_retention"].mean())
+    assert s["clv"] == pytest.approx(yearly["clv"].mean())
+    for total in ("revenue", "manager_hours", "nps", "time_to_resolution", "utilisation"):
+        assert s[total] == pytest.approx(whole[total]), total
     assert s["revenue"] == pytest.approx(yearly["revenue"].sum())
-    assert 0 <= s["utilisation"] <= 100
+    assert s["end_arr"] == pytest.approx(run.accounts["arr"].sum())
+    assert s["accounts_start"] == yearly["start"].iloc[0]
+    assert 0 < s["utilisation"] < 100
+
+
+def test_run_summary_weighs_a_part_year_by_its_length():
+    res = simulate(small_scenario(horizon_years=1.5), "reactive")
+    yearly = summarize(res, by=[], period="Y")
+    assert (yearly["period_end"] - yearly["period_start"]).tolist() == [365.0, 182.5]
+    expected = (2 * yearly["churn_rate"].iloc[0] + yearly["churn_rate"].iloc[1]) / 3
+    assert run_summary(res)["churn_rate"] == pytest.approx(expected)
+
+
+def test_run_summary_is_kept_with_the_run(run):
+    first = run_summary(run)
+    first["nrr"] = -1.0  # the caller's copy: the kept summary is not changed
+    again = run_summary(run)
+    assert again["nrr"] != -1.0
+    assert again.equals(run.cache["run_summary"])
 
 
 def test_bad_arguments():

@@ -7,9 +7,10 @@ the per-replication difference must exclude zero in the claimed direction.
 import pandas as pd
 import pytest
 
+from simkit.analysis.stats import confidence_interval
 from simkit.analysis.summary import summarize
 from simkit.engine.scenario import default_scenario
-from simkit.experiments.runner import compare, confidence_interval
+from simkit.experiments.compare import compare
 
 REPS = 5
 STRATEGIES = ["reactive", "key_account_focus", "customer_success", "proactive_check_ins"]

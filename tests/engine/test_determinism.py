@@ -7,7 +7,7 @@ import pandas as pd
 
 from simkit.analysis.summary import run_summary
 from simkit.engine.model import simulate
-from simkit.experiments.runner import compare
+from simkit.experiments.compare import compare
 from tests.helpers import small_scenario
 
 DIGEST = """

@@ -1,9 +1,9 @@
-"""The cost-vs-revenue frontier: option means with CIs, efficiency, marginal returns, plots."""
+"""The cost-vs-revenue frontier table: option means with CIs, efficiency, marginal returns."""
 
 import math
+import subprocess
+import sys
 
-import matplotlib
-import matplotlib.collections
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,12 +11,16 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from simkit.cli import app
-from simkit.experiments.frontier import choose_cost, format_frontier, frontier_plot, frontier_table
-from simkit.experiments.runner import sweep
-from simkit.viz.plots import strategy_colour, strategy_label
+from simkit.engine.strategies import strategy_label
+from simkit.experiments.frontier import (
+    choose_cost,
+    efficient,
+    format_frontier,
+    frontier_table,
+    measure_label,
+)
+from simkit.experiments.sweep import sweep
 from tests.helpers import small_scenario
-
-matplotlib.use("Agg")
 
 
 def _runs(options: dict, reps: int = 3, spread: float = 1.0) -> pd.DataFrame:
@@ -137,26 +141,24 @@ def test_value_can_be_any_figure_and_bad_names_are_refused():
         frontier_table([1, 2])
 
 
-def test_plot_marks_the_frontier_in_the_strategy_colours():
-    t = frontier_table(_runs(OPTIONS))
-    fig = frontier_plot(t)
-    assert len(fig.axes) == 2  # headcount cost, and hours worked alongside
-    ax = fig.axes[0]
-    colours = {matplotlib.colors.to_hex(line.get_color()) for line in ax.lines}
-    assert {strategy_colour("reactive"), strategy_colour("customer_success")} <= colours
-    rings = [
-        c
-        for c in ax.collections
-        if isinstance(c, matplotlib.collections.PathCollection) and not c.get_facecolor().any()
-    ]
-    assert sum(len(c.get_offsets()) for c in rings) == int(t["efficient"].sum())
-    labels = fig.legends[0].get_texts()
-    assert strategy_label("customer_success") in {x.get_text() for x in labels}
-    assert "Team cost" in ax.get_xlabel()
-    single = frontier_plot(frontier_table(_runs(OPTIONS), cost="strategy_cost"))
-    assert len(single.axes) == 1
-    with pytest.raises(ValueError, match="not a frontier table"):
-        frontier_plot(_runs(OPTIONS))
+def test_efficient_options_on_known_points():
+    cost = np.array([1.0, 2.0, 2.0, 3.0, np.nan, 0.5])
+    value = np.array([5.0, 4.0, 6.0, 6.0, 99.0, 1.0])
+    # (2, 4) loses to (1, 5); (3, 6) to (2, 6); a NaN is never efficient
+    assert efficient(cost, value).tolist() == [True, False, True, False, False, True]
+    assert efficient(np.array([1.0, 1.0]), np.array([2.0, 2.0])).tolist() == [True, True]
+
+
+def test_measure_labels():
+    assert measure_label("team_cost").startswith("Team cost")
+    assert measure_label("nrr") == "NRR (%/yr)"
+    assert measure_label("hours_saved") == "hours saved"
+
+
+def test_the_table_module_loads_no_plotting_library():
+    code = "import sys, simkit.experiments.frontier; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_format_frontier_is_readable_text():

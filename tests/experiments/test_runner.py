@@ -1,110 +1,150 @@
-"""Comparisons: common replications, run figures, confidence intervals, paired differences."""
+"""Running many simulations: one run's figures, task order, processes, replicate."""
 
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
-from scipy import stats
 
-from simkit.analysis.summary import HEADLINE, run_summary, summarize
+from simkit.analysis.summary import run_summary
+from simkit.engine.model import simulate
 from simkit.engine.strategies import get_strategy
-from simkit.experiments.runner import compare, confidence_interval, run_many
+from simkit.experiments.runner import (
+    Run,
+    RunResult,
+    check_replications,
+    default_jobs,
+    map_unordered,
+    replicate,
+    run_many,
+    run_one,
+)
 from tests.helpers import small_scenario
 
-YEARLY = [
-    "logo_retention",
-    "churn_rate",
-    "grr",
-    "nrr",
-    "retention_rate",
-    "renewal_rate",
-    "upsell_rate",
-    "engagement_rate",
-    "clv",
-]
+ACTIVE = ("customer", "loyal")
+
+
+# -- figures of one run, recomputed from its event log --------------------------------------
+def _timeline(events: pd.DataFrame) -> dict[int, list[tuple[float, bool, float]]]:
+    """Each account's (time, active after, ARR after) steps, in time order."""
+    out: dict[int, list] = {}
+    ordered = events.sort_values("time", kind="stable")
+    for t, acct, stage, arr in ordered[["time", "account", "stage_after", "arr"]].itertuples(
+        index=False
+    ):
+        out.setdefault(int(acct), []).append((float(t), stage in ACTIVE, float(arr)))
+    return out
+
+
+def _state(steps: list, t: float) -> tuple[bool, float]:
+    """(active, ARR) after the last step at or before ``t``."""
+    before = [(a, arr) for time, a, arr in steps if time <= t]
+    return before[-1] if before else (False, 0.0)
+
+
+def _revenue(steps: list, horizon: float) -> float:
+    """ARR earned while active, integrated over [0, horizon], in years of ARR."""
+    total = 0.0
+    for (t, active, arr), (t_next, _, _) in zip(steps, [*steps[1:], (horizon, 0, 0)], strict=True):
+        if active:
+            total += arr * (min(t_next, horizon) - max(t, 0.0)) / 365.0
+    return total
+
+
+def _period_rates(events: pd.DataFrame, lines: dict, a: float, b: float) -> dict[str, float]:
+    """Logo retention, churn, renewal and upsell rates of the period (a, b]."""
+    start = [k for k, steps in lines.items() if _state(steps, a)[0]]
+    lost = [k for k in start if not _state(lines[k], b)[0]]
+    inside = events[(events["time"] > a) & (events["time"] <= b)]["event"].astype(str)
+    n = inside.value_counts()
+    renewals, churns = n.get("renew", 0), n.get("churn", 0)
+    upsells, fails = n.get("upsell", 0), n.get("upsell_fail", 0)
+    return {
+        "logo_retention": 100 * (len(start) - len(lost)) / len(start),
+        "churn_rate": 100 * len(lost) / len(start),
+        "renewal_rate": 100 * renewals / (renewals + churns) if renewals + churns else math.nan,
+        "upsell_rate": 100 * upsells / (upsells + fails) if upsells + fails else math.nan,
+    }
 
 
 @pytest.fixture(scope="module")
-def cmp():
-    sc = small_scenario(horizon_years=1.5, **{"portfolio.small.upsells_per_year": 3.0})
-    return compare(sc, ["reactive", "customer_success"], replications=3, jobs=1, keep=True)
+def runs():
+    """A year and a half (so the last 'year' is half a year) of two strategies."""
+    sc = small_scenario(
+        horizon_years=1.5,
+        **{
+            "portfolio.small.upsells_per_year": 3.0,
+            "team.managers": 2,
+            "team.hours_per_week": 40.0,
+            "team.cost_per_hour": 75.0,
+        },
+    )
+    tasks = [Run(sc, s, r, keep=True) for s in ("reactive", "customer_success") for r in (0, 1)]
+    return run_many(tasks, jobs=1)
 
 
-def test_confidence_interval_is_the_student_t_interval():
-    x = [3.0, 5.0, 4.0, 8.0, 6.0]
-    lo, hi = stats.t.interval(0.9, len(x) - 1, loc=np.mean(x), scale=stats.sem(x))
-    assert confidence_interval(x, 0.9) == pytest.approx((np.mean(x), lo, hi))
-    assert confidence_interval([2.0, math.nan, 4.0])[0] == 3.0  # NaN runs are left out
-    m, lo, hi = confidence_interval([7.0])
-    assert m == 7.0 and math.isnan(lo) and math.isnan(hi)
-    assert all(math.isnan(v) for v in confidence_interval([]))
-    with pytest.raises(ValueError, match="confidence must be between 0 and 1"):
-        confidence_interval(x, 95)
+def test_totals_are_those_of_the_event_log(runs):
+    for out in runs:
+        ev, row = out.results.events, out.summary
+        horizon = out.results.scenario.horizon_days
+        lines = _timeline(ev)
+        inside = ev[ev["time"] > 0]
+        surveys = inside.loc[inside["event"] == "survey", "value"]
+        resolved = inside.loc[inside["event"] == "issue_resolved", "value"]
+        want = {
+            "accounts_start": sum(_state(s, 0.0)[0] for s in lines.values()),
+            "end_arr": sum(
+                arr for active, arr in (_state(s, horizon) for s in lines.values()) if active
+            ),
+            "revenue": sum(_revenue(s, horizon) for s in lines.values()),
+            "manager_hours": inside["hours"].sum(),
+            "nps": 100 * ((surveys >= 9).mean() - (surveys <= 6).mean()),
+            "time_to_resolution": resolved.mean(),
+        }
+        for figure, value in want.items():
+            assert row[figure] == pytest.approx(value, rel=1e-9), (out.strategy, figure)
 
 
-def test_one_row_per_strategy_and_replication(cmp):
-    assert cmp.runs[["strategy", "replication"]].values.tolist() == [
-        [s, r] for s in ("reactive", "customer_success") for r in range(3)
-    ]
-    assert set(HEADLINE) <= set(cmp.runs.columns)
+def test_yearly_rates_are_length_weighted_means_of_each_year(runs):
+    """Year 1 is (0, 365], year 2 the half year (365, 547.5]: it weighs half as much."""
+    for out in runs:
+        ev, row = out.results.events, out.summary
+        lines = _timeline(ev)
+        first = _period_rates(ev, lines, 0.0, 365.0)
+        second = _period_rates(ev, lines, 365.0, 547.5)
+        for figure in first:
+            pair = np.array([first[figure], second[figure]])
+            ok = ~np.isnan(pair)
+            want = np.average(pair[ok], weights=np.array([2.0, 1.0])[ok])
+            assert row[figure] == pytest.approx(want, rel=1e-9), (out.strategy, figure)
 
 
-def test_run_figures_are_the_yearly_and_whole_horizon_summaries(cmp):
-    """Each run's figures equal summarize(): yearly rates weighted by period length (the
-    final half year counts half), totals over the whole horizon."""
-    for (strategy, rep), res in cmp.results.items():
-        row = cmp.runs[(cmp.runs["strategy"] == strategy) & (cmp.runs["replication"] == rep)]
-        row = row.iloc[0]
-        yearly = summarize(res, by=[], period="Y")
-        whole = summarize(res, by=[], period="all").iloc[0]
-        weight = (yearly["period_end"] - yearly["period_start"]).to_numpy()
-        assert weight.tolist() == pytest.approx([365.0, 182.5])
-        for col in YEARLY:
-            vals = yearly[col].to_numpy(float)
-            ok = ~np.isnan(vals)
-            want = np.average(vals[ok], weights=weight[ok]) if ok.any() else math.nan
-            assert row[col] == pytest.approx(want, rel=1e-12, nan_ok=True), col
-        for col in ("revenue", "nps", "time_to_resolution", "manager_hours"):
-            assert row[col] == pytest.approx(whole[col], rel=1e-12, nan_ok=True), col
-        assert row["accounts_start"] == yearly["start"].iloc[0]
-        assert row["end_arr"] == pytest.approx(res.accounts["arr"].sum())
-        sc = res.scenario
-        assert row["strategy_cost"] == pytest.approx(row["manager_hours"] * sc.team.cost_per_hour)
-        capacity = sc.team.managers * sc.team.hours_per_week * sc.horizon_days / 7
-        assert row["team_cost"] == pytest.approx(capacity * sc.team.cost_per_hour)
-        assert run_summary(res).equals(run_summary(res))
+def test_costs_of_a_known_team(runs):
+    # 2 managers x 40 h a week for 547.5 days (78.21 weeks) = 6,257.14 hours at 75 an hour
+    for out in runs:
+        row = out.summary
+        assert row["team_cost"] == pytest.approx(469_285.71, abs=0.01)
+        assert row["strategy_cost"] == pytest.approx(75.0 * row["manager_hours"])
+        assert row["utilisation"] == pytest.approx(100 * row["manager_hours"] / 6_257.142857)
+        assert 0 < row["utilisation"] < 100
 
 
-def test_table_means_and_intervals(cmp):
-    t = cmp.table(["revenue", "nrr"])
-    assert len(t) == 4 and (t["n"] == 3).all()
-    sub = cmp.runs[cmp.runs["strategy"] == "customer_success"]["revenue"]
-    row = t[(t["strategy"] == "customer_success") & (t["metric"] == "revenue")].iloc[0]
-    assert row["mean"] == pytest.approx(sub.mean())
-    assert row["ci_low"] < row["mean"] < row["ci_high"]
-    assert row["label"] == HEADLINE["revenue"]
-    with pytest.raises(ValueError, match="unknown figure"):
-        cmp.table(["happiness"])
+def test_a_run_in_a_pool_equals_a_fresh_run(runs):
+    """What the runner returns (computed once, possibly cached on the results) is what a new
+    simulation of the same task gives when summarised from scratch."""
+    for out in runs[::3]:
+        fresh = simulate(out.results.scenario, out.strategy, out.replication)
+        pd.testing.assert_series_equal(out.summary, run_summary(fresh), check_names=False)
 
 
-def test_differences_are_paired_by_replication(cmp):
-    d = cmp.differences(metrics=["revenue"]).set_index("metric")
-    base = cmp.runs[cmp.runs["strategy"] == "reactive"].set_index("replication")
-    other = cmp.runs[cmp.runs["strategy"] == "customer_success"].set_index("replication")
-    gap = other["revenue"] - base["revenue"]
-    m, lo, hi = confidence_interval(gap)
-    assert (d.loc["revenue", "mean_diff"], d.loc["revenue", "ci_low"]) == pytest.approx((m, lo))
-    cost_gap = (other["strategy_cost"] - base["strategy_cost"]).mean()
-    assert d.loc["return_per_cost", "mean_diff"] == pytest.approx(gap.mean() / cost_gap)
-    with pytest.raises(ValueError, match="baseline 'kam' is not one of"):
-        cmp.differences(baseline="kam")
-
-
-def test_wide_table_is_text_per_strategy(cmp):
-    w = cmp.wide(["nrr", "revenue"])
-    assert list(w.columns) == ["reactive", "customer_success"]
-    assert list(w.index) == [HEADLINE["nrr"], HEADLINE["revenue"]]
-    assert all("[" in cell for cell in w.to_numpy().ravel())
+def test_run_one_and_task_tuples():
+    sc = small_scenario(horizon_years=0.5, warmup_years=0.0)
+    out = run_one((sc, "proactive", 2, False, None))
+    assert isinstance(out, RunResult) and out.results is None
+    assert (out.strategy, out.replication) == ("proactive_check_ins", 2)
+    kept = run_one(Run(sc, get_strategy("proactive"), 2, keep=True))
+    assert kept.results.replication == 2
+    pd.testing.assert_series_equal(out.summary, kept.summary)
 
 
 def test_run_many_keeps_task_order_on_several_processes():
@@ -112,23 +152,79 @@ def test_run_many_keeps_task_order_on_several_processes():
     tasks = [(sc, get_strategy(s), r, False) for s in ("proactive", "reactive") for r in (1, 0)]
     serial = run_many(tasks, jobs=1)
     parallel = run_many(tasks, jobs=2)
-    assert [(n, r) for n, r, _, _ in parallel] == [
+    assert [(o.strategy, o.replication) for o in parallel] == [
         ("proactive_check_ins", 1),
         ("proactive_check_ins", 0),
         ("reactive", 1),
         ("reactive", 0),
     ]
     for a, b in zip(serial, parallel, strict=True):
-        assert a[2].equals(b[2])
+        pd.testing.assert_series_equal(a.summary, b.summary, check_exact=True)
+    assert not serial[0].summary.equals(serial[1].summary)  # replications differ
+    assert run_many([]) == []
 
 
-def test_bad_arguments():
-    sc = small_scenario(horizon_years=0.5)
+def test_a_strategy_defined_here_runs_in_forked_workers():
+    """Forked workers inherit the tasks: a strategy class local to this test needs no pickling."""
+    from simkit.engine.strategies import Reactive
+
+    class Quiet(Reactive):
+        name = "quiet"
+
+    sc = small_scenario(horizon_years=0.5, warmup_years=0.0)
+    out = run_many([Run(sc, Quiet(), r) for r in range(2)], jobs=2)
+    assert [o.strategy for o in out] == ["quiet", "quiet"]
+
+
+def test_map_unordered_gives_every_result_once_with_its_index():
+    tasks = list(range(7))
+    for jobs in (1, 2):
+        got = dict(map_unordered(_square, tasks, jobs=jobs))
+        assert got == {i: i * i for i in tasks}
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_an_error_in_a_worker_reaches_the_caller():
+    with pytest.raises(ZeroDivisionError):
+        list(map_unordered(_inverse, [1, 0, 2], jobs=2))
+
+
+def _inverse(x: int) -> float:
+    return 1 / x
+
+
+def test_replicate_returns_full_results_in_replication_order():
+    sc = small_scenario(horizon_years=0.5, warmup_years=0.0)
+    runs = replicate(sc, "cs", 3, jobs=1)
+    assert [r.replication for r in runs] == [0, 1, 2]
+    assert {r.strategy for r in runs} == {"customer_success"}
+    again = simulate(sc, "customer_success", 1)
+    pd.testing.assert_frame_equal(runs[1].events, again.events)
+
+
+def test_default_jobs_runs_small_work_here():
+    small = small_scenario(horizon_years=0.5)
+    assert default_jobs(3, small) == 1  # 3 runs x 60 accounts x 0.75 years: not worth it
+    big = small_scenario(horizon_years=5, **{"portfolio.small.count": 2000})
+    assert 1 <= default_jobs(8, big) <= 8
+    assert default_jobs(1, big) == 1  # never more processes than runs
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "3", True, None])
+def test_replications_must_be_a_whole_number(bad):
     with pytest.raises(ValueError, match="replications must be a whole number >= 1"):
-        compare(sc, ["reactive"], 0)
-    with pytest.raises(ValueError, match="distinct"):
-        compare(sc, ["cs", "customer_success"], 1)
-    with pytest.raises(ValueError, match="at least one strategy"):
-        compare(sc, [], 1)
-    with pytest.raises(ValueError, match="unknown strategy"):
-        compare(sc, ["shouting"], 1)
+        check_replications(bad)
+    assert check_replications(np.int64(4)) == 4
+
+
+def test_moved_names_are_still_found_through_the_runner():
+    from simkit.experiments import runner
+    from simkit.experiments.compare import compare
+    from simkit.experiments.sweep import sweep
+
+    assert runner.compare is compare and runner.sweep is sweep
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = runner.nothing

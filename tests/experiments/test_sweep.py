@@ -1,9 +1,8 @@
-"""Sweeps: every grid point x strategy x replication, resumable files, local and Dask runs."""
+"""Sweeps: every grid point x strategy x replication, on local processes or Dask; grid files."""
 
-import json
-import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -12,8 +11,8 @@ from simkit.analysis.summary import run_summary
 from simkit.cli import app
 from simkit.engine.model import simulate
 from simkit.engine.scenario import ScenarioError
-from simkit.experiments import runner as experiment
-from simkit.experiments.runner import load_sweep_spec, sidecar_path, sweep
+from simkit.experiments.runner import Run, run_many
+from simkit.experiments.sweep import check_grid, load_sweep_spec, sweep
 from simkit.io.files import save_scenario
 from tests.helpers import small_scenario
 
@@ -87,6 +86,19 @@ def test_a_combination_that_is_invalid_together_is_named(base):
         sweep(base, grid, ["reactive"], 1, jobs=1)
 
 
+def test_grid_values_are_plain_and_checked_up_front(base):
+    keys, values = check_grid(base, {"team.managers": np.array([1, 3]), "horizon_years": [0.5]})
+    assert keys == ["team.managers", "horizon_years"]
+    assert values == [[1, 3], [0.5]] and type(values[0][0]) is int
+    assert check_grid(base, {}) == ([], [])
+
+
+def test_an_empty_grid_is_one_point_and_a_single_strategy_name_will_do(base):
+    df = sweep(base, {}, "reactive", replications=2, jobs=1)
+    assert df[["strategy", "replication"]].values.tolist() == [["reactive", 0], ["reactive", 1]]
+    assert df.attrs["reused"] == 0 and df.attrs["grid"] == []
+
+
 def test_bad_strategies_and_replications(base):
     with pytest.raises(ValueError, match="unknown strategy"):
         sweep(base, GRID, ["shouting"], 1)
@@ -94,102 +106,8 @@ def test_bad_strategies_and_replications(base):
         sweep(base, GRID, ["reactive", "reactive"], 1)
     with pytest.raises(ValueError, match="replications must be a whole number"):
         sweep(base, GRID, ["reactive"], 0)
-
-
-def test_saved_file_and_sidecar(base, serial, tmp_path):
-    path = tmp_path / "runs.csv"
-    df = sweep(base, GRID, STRATEGIES, replications=2, jobs=1, path=path)
-    pd.testing.assert_frame_equal(df, serial)
-    pd.testing.assert_frame_equal(pd.read_csv(path), serial, check_dtype=False)
-    side = json.loads(sidecar_path(path).read_text())
-    assert side["identity"]["grid"] == GRID
-    assert sorted(os.listdir(tmp_path)) == ["runs.csv", "runs.csv.sweep.json"]
-
-
-class Interrupt(KeyboardInterrupt):
-    pass
-
-
-def test_interrupted_sweep_resumes_without_redoing_runs(base, serial, tmp_path, monkeypatch):
-    path = tmp_path / "runs.csv"
-    real, calls = experiment._sweep_run, []
-
-    def flaky(task):
-        calls.append(task[0])
-        if len(calls) == 6:
-            raise Interrupt
-        return real(task)
-
-    monkeypatch.setattr(experiment, "_sweep_run", flaky)
-    with pytest.raises(Interrupt):
-        sweep(base, GRID, STRATEGIES, replications=2, jobs=1, path=path)
-    saved = pd.read_csv(path)
-    assert len(saved) == 5  # every finished run was saved, and only those
-    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
-
-    calls.clear()
-    monkeypatch.setattr(
-        experiment, "_sweep_run", lambda task: (calls.append(task[0]), real(task))[1]
-    )
-    resumed = sweep(base, GRID, STRATEGIES, replications=2, jobs=1, path=path)
-    assert len(calls) == len(serial) - 5
-    assert resumed.attrs["reused"] == 5
-    pd.testing.assert_frame_equal(resumed, serial, check_exact=True)
-
-
-def test_more_replications_extend_a_saved_sweep(base, serial, tmp_path, monkeypatch):
-    path = tmp_path / "runs.parquet"
-    sweep(base, GRID, STRATEGIES, replications=1, jobs=1, path=path)
-    real, calls = experiment._sweep_run, []
-    monkeypatch.setattr(
-        experiment, "_sweep_run", lambda task: (calls.append(task[0]), real(task))[1]
-    )
-    more = sweep(base, GRID, STRATEGIES, replications=2, jobs=1, path=path)
-    assert sorted({r for _, _, r in calls}) == [1] and len(calls) == len(serial) // 2
-    pd.testing.assert_frame_equal(more, serial, check_exact=True)
-
-
-def test_a_file_from_another_sweep_is_refused(base, tmp_path):
-    path = tmp_path / "runs.csv"
-    sweep(base, {"team.managers": [1, 3]}, ["reactive"], 1, jobs=1, path=path)
-    before = path.read_bytes()
-    with pytest.raises(ValueError, match="different sweep \\(its grid differs\\)"):
-        sweep(base, {"team.managers": [1, 4]}, ["reactive"], 1, jobs=1, path=path)
-    with pytest.raises(ValueError, match="its scenario differs"):
-        sweep(base.update({"seed": 9}), {"team.managers": [1, 3]}, ["reactive"], 1, path=path)
-    with pytest.raises(ValueError, match="strategies differ"):
-        sweep(base, {"team.managers": [1, 3]}, ["proactive"], 1, jobs=1, path=path)
-    assert path.read_bytes() == before
-
-
-def test_a_foreign_or_damaged_file_is_refused(base, tmp_path):
-    foreign = tmp_path / "mine.csv"
-    foreign.write_text("a,b\n1,2\n")
-    with pytest.raises(ValueError, match="was not written by a simkit sweep"):
-        sweep(base, {"team.managers": [1]}, ["reactive"], 1, jobs=1, path=foreign)
-    assert foreign.read_text() == "a,b\n1,2\n"
-    path = tmp_path / "runs.csv"
-    sweep(base, {"team.managers": [1]}, ["reactive"], 1, jobs=1, path=path)
-    path.write_text("team.managers,strategy\n")
-    with pytest.raises(ValueError, match="lacks column"):
-        sweep(base, {"team.managers": [1]}, ["reactive"], 1, jobs=1, path=path)
-    with pytest.raises(ValueError, match=".csv or .parquet"):
-        sweep(base, {"team.managers": [1]}, ["reactive"], 1, path=tmp_path / "runs.xlsx")
-
-
-def test_a_failed_write_leaves_the_previous_file_whole(base, tmp_path, monkeypatch):
-    path = tmp_path / "runs.csv"
-    sweep(base, {"team.managers": [1, 3]}, ["reactive"], 1, jobs=1, path=path)
-    before = path.read_bytes()
-
-    def broken_replace(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
-        sweep(base, {"team.managers": [1, 3]}, ["reactive"], 2, jobs=1, path=path)
-    assert path.read_bytes() == before
-    assert sorted(os.listdir(tmp_path)) == ["runs.csv", "runs.csv.sweep.json"]
+    with pytest.raises(TypeError, match="scenario must be a simkit Scenario"):
+        sweep({"team.managers": 3}, GRID, ["reactive"], 1)
 
 
 @pytest.mark.slow
@@ -207,11 +125,19 @@ def test_dask_cluster_gives_the_local_results(base):
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         with distributed.Client(cluster) as client:
             on_client = sweep(base, grid, STRATEGIES, replications=2, scheduler=client)
+            tasks = [Run(base, s, r) for s in STRATEGIES for r in (1, 0)]
+            remote = run_many(tasks, scheduler=client)
         by_address = sweep(
             base, grid, STRATEGIES, replications=2, scheduler=cluster.scheduler_address
         )
     pd.testing.assert_frame_equal(on_client, local)
     pd.testing.assert_frame_equal(by_address, local)
+    here = run_many(tasks, jobs=1)
+    assert [(o.strategy, o.replication) for o in remote] == [
+        (o.strategy, o.replication) for o in here
+    ]
+    for a, b in zip(remote, here, strict=True):
+        pd.testing.assert_series_equal(a.summary, b.summary, check_exact=True)
 
 
 def test_an_unreachable_scheduler_is_one_clear_error(base, monkeypatch):

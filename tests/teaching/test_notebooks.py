@@ -1,4 +1,4 @@
-"""Tests for simkit.teaching.notebooks, and a check that the committed lessons were executed in order.
+"""Tests for simkit.teaching.notebooks; a check that the lessons were executed in order.
 
 The committed notebooks are compared cell by cell by strict nbval (``make test``); nbval
 only compares cells that have stored outputs, so these tests make sure every lesson was

@@ -1,4 +1,9 @@
-"""Tests for simkit.viz.plots: every figure has a title, labelled axes and the kit's colours."""
+"""Tests for simkit.viz.plots: each figure draws the numbers it was given, in the kit's colours.
+
+Bars, lines and areas are read back from the figure and compared with numbers computed here
+from the data, so a figure that draws the wrong column, the wrong order or the wrong
+colour fails.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.container import BarContainer
+from scipy import stats
 
 from simkit.analysis.retention import geometric_survival
 from simkit.analysis.summary import summarize
 from simkit.engine.model import simulate
 from simkit.engine.scenario import SEGMENTS
-from simkit.experiments.runner import compare
-from simkit.ui.widgets import book_by_segment, capacity_sweep, whitespace_by_segment
+from simkit.experiments.compare import compare
 from simkit.viz import plots
+from simkit.viz.palette import SEGMENT_COLOURS, STAGE_COLOURS, strategy_colour
 from tests.helpers import small_scenario
 
 SMALL = small_scenario()
@@ -33,7 +40,7 @@ def run():
 
 @pytest.fixture(scope="module")
 def comparison():
-    return compare(SMALL, ["reactive", "customer_success"], replications=2, jobs=1, keep=True)
+    return compare(SMALL, ["reactive", "customer_success"], replications=3, jobs=1, keep=True)
 
 
 def _labelled(ax) -> None:
@@ -45,22 +52,23 @@ def _hex(colour) -> str:
     return mcolors.to_hex(colour)
 
 
-def test_palette_is_fixed_for_built_ins_and_stable_for_others():
-    assert plots.strategy_colour("reactive") == plots.STRATEGY_COLOURS["reactive"]
-    assert plots.strategy_colour("my_own") == plots.strategy_colour("my_own")
-    assert plots.strategy_colour("my_own") in plots.EXTRA_COLOURS
-    assert plots.strategy_label("customer_success+proactive_check_ins") == (
-        "Customer success + Proactive check-ins"
-    )
+def _heights(ax) -> list[float]:
+    return [p.get_height() for p in ax.patches]
 
 
-def test_stage_flow_uses_the_stage_colours(run):
-    fig = plots.stage_flow(run)
-    ax = fig.axes[0]
+def test_stage_flow_stacks_the_month_end_counts(run):
+    ax = plots.stage_flow(run).axes[0]
     _labelled(ax)
     fills = [_hex(c.get_facecolor()[0]) for c in ax.collections]
-    assert fills == [plots.STAGE_COLOURS[s] for s in ("prospect", "customer", "loyal", "former")]
+    assert fills == [STAGE_COLOURS[s] for s in ("prospect", "customer", "loyal", "former")]
     assert ax.get_xlabel() == "month"
+    # the top of the stack is every account in the book at each month end
+    snap = run.snapshots
+    totals = snap.groupby("month", observed=False)["accounts"].sum()
+    top = ax.collections[-1].get_paths()[0].vertices
+    last_month = totals.index.max()
+    at_end = top[np.isclose(top[:, 0], last_month), 1].max()
+    assert at_end == pytest.approx(totals.loc[last_month])
     with pytest.raises(ValueError, match="by must be"):
         plots.stage_flow(run, by="health")
 
@@ -71,59 +79,85 @@ def test_stage_flow_in_money_shows_only_paying_stages(run):
     assert "ARR" in ax.get_ylabel()
 
 
-def test_compare_bars_colours_and_intervals(comparison):
-    fig = plots.compare_bars(comparison, ["logo_retention", "revenue"])
-    for ax in fig.axes[:2]:
+def test_compare_bars_draw_each_strategys_mean_and_t_interval(comparison):
+    metrics = ["logo_retention", "revenue"]
+    fig = plots.compare_bars(comparison, metrics)
+    runs = comparison.runs
+    for ax, metric in zip(fig.axes, metrics, strict=False):
         _labelled(ax)
-        colours = [_hex(p.get_facecolor()) for p in ax.patches]
-        assert colours == [plots.strategy_colour(s) for s in comparison.strategies]
-        heights = [p.get_height() for p in ax.patches]
-        assert all(np.isfinite(heights))
+        assert [_hex(p.get_facecolor()) for p in ax.patches] == [
+            strategy_colour(s) for s in comparison.strategies
+        ]
+        values = [runs.loc[runs["strategy"] == s, metric] for s in comparison.strategies]
+        np.testing.assert_allclose(_heights(ax), [v.mean() for v in values])
+        # the error bars reach the Student-t 95 % interval of each strategy's runs
+        (bars,) = [c for c in ax.containers if isinstance(c, BarContainer)]
+        segments = bars.errorbar.lines[2][0].get_segments()
+        for seg, v in zip(segments, values, strict=True):
+            half = stats.t.ppf(0.975, len(v) - 1) * stats.sem(v)
+            np.testing.assert_allclose(
+                sorted(seg[:, 1]), [v.mean() - half, v.mean() + half], rtol=1e-9
+            )
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == ["Reactive", "Customer success"]
 
 
-def test_metric_over_time_names_the_period(comparison):
+def test_return_on_cost_draws_revenue_gained_per_extra_cost(comparison):
+    ax = plots.return_on_cost(comparison).axes[0]
+    runs = comparison.runs.set_index(["strategy", "replication"])
+    gain = (runs.loc["customer_success", "revenue"] - runs.loc["reactive", "revenue"]).mean()
+    cost = (
+        runs.loc["customer_success", "strategy_cost"] - runs.loc["reactive", "strategy_cost"]
+    ).mean()
+    assert [p.get_width() for p in ax.patches] == pytest.approx([gain / cost])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Customer success"]
+
+
+def test_metric_over_time_plots_the_period_means(comparison):
     quarterly = summarize(comparison, by="strategy", period="Q")
     ax = plots.metric_over_time(quarterly, "nrr").axes[0]
     assert ax.get_title(loc="left") == "NRR (%) per quarter"
     assert ax.get_xlabel().startswith("quarter")
-    assert [_hex(line.get_color()) for line in ax.get_lines()] == [
-        plots.strategy_colour(s) for s in sorted(comparison.strategies)
-    ]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    for name, label in (("reactive", "Reactive"), ("customer_success", "Customer success")):
+        sub = quarterly[quarterly["strategy"] == name]
+        want = sub.groupby("period")["nrr"].mean()
+        np.testing.assert_allclose(lines[label].get_ydata(), want.to_numpy())
+        np.testing.assert_array_equal(lines[label].get_xdata(), want.index + 1)
+        assert _hex(lines[label].get_color()) == strategy_colour(name)
     with pytest.raises(ValueError, match="not a column"):
         plots.metric_over_time(quarterly, "happiness")
 
 
-def test_segment_bars_have_units(run):
-    table = summarize(run, by="segment", period="all")
+def test_segment_bars_draw_each_segments_mean(run):
+    table = summarize(run, by="segment", period="Y")
     ax = plots.segment_bars(table, "churn_rate").axes[0]
     assert ax.get_ylabel() == "Churn (%)"
-    assert [_hex(p.get_facecolor()) for p in ax.patches] == [
-        plots.SEGMENT_COLOURS[s] for s in SEGMENTS
+    want = [table.loc[table["segment"] == s, "churn_rate"].mean() for s in SEGMENTS]
+    np.testing.assert_allclose(_heights(ax), want)
+    assert [_hex(p.get_facecolor()) for p in ax.patches] == [SEGMENT_COLOURS[s] for s in SEGMENTS]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "key",
+        "enterprise",
+        "mid-market",
+        "small",
     ]
 
 
-def test_account_timeline_marks_events(run):
+def test_account_timeline_follows_the_accounts_health(run):
     account = int(run.events.loc[run.events["event"] == "issue_open", "account"].iloc[0])
     ax = plots.account_timeline(run, account).axes[0]
     _labelled(ax)
+    story = run.story(account)
+    health = ax.get_lines()[0]
+    np.testing.assert_allclose(health.get_xdata(), story["time"])
+    np.testing.assert_allclose(health.get_ydata(), story["health"])
     assert ax.get_ylim() == (0, 100)
-    assert "issue" in [t.get_text() for t in ax.get_legend().get_texts()]
+    issues = next(c for c in ax.collections if c.get_label() == "issue")
+    assert len(issues.get_offsets()) == int((story["event"] == "issue_open").sum())
 
 
-def test_capacity_curves_one_line_per_strategy_per_panel():
-    table = capacity_sweep(SMALL, ["reactive", "customer_success"], [1, 2], replications=1, jobs=1)
-    fig = plots.capacity_curves(table)
-    assert len(fig.axes) == 3
-    for ax in fig.axes:
-        _labelled(ax)
-        assert ax.get_xlabel() == "account managers"
-        assert [_hex(line.get_color()) for line in ax.get_lines()] == [
-            plots.strategy_colour("reactive"),
-            plots.strategy_colour("customer_success"),
-        ]
-
-
-def test_capacity_curves_drop_intervals_from_too_few_runs():
+def _capacity_rows(n: int) -> pd.DataFrame:
     rows = []
     for m, (ttr, churn, util) in {2: (3.0, 20.0, 90.0), 4: (0.6, 17.0, 45.0)}.items():
         for metric, mean in zip(
@@ -137,13 +171,32 @@ def test_capacity_curves_drop_intervals_from_too_few_runs():
                     "mean": mean,
                     "ci_low": mean - 1,
                     "ci_high": mean + 1,
-                    "n": 2,
+                    "n": n,
                 }
             )
-    few = plots.capacity_curves(pd.DataFrame(rows))
+    return pd.DataFrame(rows)
+
+
+def test_capacity_curves_draw_one_line_per_metric_through_the_means():
+    table = _capacity_rows(5)
+    fig = plots.capacity_curves(table)
+    assert len(fig.axes) == 3
+    metrics = ["time_to_resolution", "churn_rate", "utilisation"]
+    for ax, metric in zip(fig.axes, metrics, strict=True):
+        _labelled(ax)
+        assert ax.get_xlabel() == "account managers"
+        (curve,) = ax.containers  # one strategy: one line with its error bars
+        line = curve.lines[0]
+        want = table[table["metric"] == metric].sort_values("managers")
+        np.testing.assert_array_equal(np.asarray(line.get_xdata(), float), want["managers"])
+        np.testing.assert_allclose(np.asarray(line.get_ydata(), float), want["mean"])
+        assert _hex(line.get_color()) == strategy_colour("reactive")
+        assert ax.collections, "intervals from 5 runs are drawn"
+
+
+def test_capacity_curves_drop_intervals_from_too_few_runs():
+    few = plots.capacity_curves(_capacity_rows(2))
     assert not any(c for ax in few.axes for c in ax.collections)  # no error bars
-    many = plots.capacity_curves(pd.DataFrame(rows).assign(n=5))
-    assert all(ax.collections for ax in many.axes)
 
 
 def test_survival_curves_plot_shares_as_percent():
@@ -158,31 +211,49 @@ def test_survival_curves_plot_shares_as_percent():
     assert ax.get_xlabel() == "year"
 
 
-def test_retention_value_bends_upwards():
+def test_retention_value_draws_lifetime_as_one_over_churn():
     ax = plots.retention_value(0.1, highlight=[0.8]).axes[0]
-    lifetime = ax.get_lines()[0].get_ydata()
-    assert np.all(np.diff(lifetime, 2) > 0)  # convex: each point of retention is worth more
+    lifetime = ax.get_lines()[0]
+    r = lifetime.get_xdata() / 100
+    np.testing.assert_allclose(lifetime.get_ydata(), 1 / (1 - r))
+    assert np.all(np.diff(lifetime.get_ydata(), 2) > 0)  # convex: each point is worth more
     assert ax.get_xlabel() == "renewal rate per year (%)"
 
 
-def test_segment_compare_bars_groups_by_strategy(comparison):
+def test_segment_compare_bars_group_the_means_by_strategy(comparison):
     table = summarize(comparison, by=["strategy", "segment"], period="all")
-    fig = plots.segment_compare_bars(table, "nrr")
-    ax = fig.axes[0]
+    ax = plots.segment_compare_bars(table, "nrr").axes[0]
     assert ax.get_ylabel() == "NRR (%)"
-    colours = {_hex(p.get_facecolor()) for p in ax.patches}
-    assert colours == {plots.strategy_colour(s) for s in comparison.strategies}
     assert len(ax.patches) == 2 * len(SEGMENTS)
+    # each strategy's bars (told apart by colour) are its means per segment, in segment order
+    for strategy in ["reactive", "customer_success"]:
+        bars = [b for b in ax.patches if _hex(b.get_facecolor()) == strategy_colour(strategy)]
+        sub = table[table["strategy"] == strategy]
+        want = [sub.loc[sub["segment"] == s, "nrr"].mean() for s in SEGMENTS]
+        np.testing.assert_allclose([b.get_height() for b in bars], want)
+        assert [b.get_x() for b in bars] == sorted(b.get_x() for b in bars)
     with pytest.raises(ValueError, match="not a column"):
         plots.segment_compare_bars(table, "luck")
 
 
-def test_whitespace_bars_and_book_shares(run):
-    ax = plots.whitespace_bars(whitespace_by_segment(run)).axes[0]
+def test_whitespace_bars_draw_won_and_missed_arr():
+    table = pd.DataFrame(
+        {"won_arr": [5e5, 1e5, 2e4], "missed_arr": [2e5, 3e5, 4e4]},
+        index=pd.Index(["small", "key", "enterprise"], name="segment"),
+    )
+    ax = plots.whitespace_bars(table).axes[0]
     _labelled(ax)
-    assert len(ax.patches) == 2 * len(SEGMENTS)
-    book = book_by_segment(run)
+    order = ["key", "enterprise", "small"]  # the kit's segment order, whatever the table's
+    np.testing.assert_allclose(_heights(ax)[:3], table.loc[order, "won_arr"])
+    np.testing.assert_allclose(_heights(ax)[3:], table.loc[order, "missed_arr"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == order
+
+
+def test_book_shares_draw_the_shares_of_accounts_and_arr():
+    book = pd.DataFrame(
+        {"share of accounts (%)": [10.0, 30.0, 60.0], "share of ARR (%)": [55.0, 30.0, 15.0]},
+        index=pd.Index(["key", "mid_market", "small"], name="segment"),
+    )
     ax = plots.book_shares(book).axes[0]
-    heights = [p.get_height() for p in ax.patches]
-    np.testing.assert_allclose(sum(heights[:4]), 100)  # shares of accounts add up
-    np.testing.assert_allclose(sum(heights[4:]), 100)  # and so do shares of ARR
+    np.testing.assert_allclose(_heights(ax), [10, 30, 60, 55, 30, 15])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["key", "mid-market", "small"]

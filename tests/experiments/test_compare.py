@@ -1,0 +1,173 @@
+"""Comparing strategies: common replications, tables with intervals, paired differences."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simkit.analysis.summary import HEADLINE, run_summary
+from simkit.engine.model import simulate
+from simkit.experiments.compare import Comparison, compare, format_interval
+from tests.helpers import small_scenario
+
+STRATEGIES = ["reactive", "customer_success"]
+
+
+@pytest.fixture(scope="module")
+def cmp():
+    sc = small_scenario(horizon_years=1.0, **{"portfolio.small.upsells_per_year": 3.0})
+    return compare(sc, STRATEGIES, replications=3, jobs=1, keep=True)
+
+
+def _made_up(revenue: dict[str, list[float]], cost: dict[str, list[float]]) -> Comparison:
+    """A comparison with chosen figures, to check the arithmetic on known numbers."""
+    rows = [
+        {"strategy": s, "replication": r, "revenue": v, "strategy_cost": c, "nrr": 100.0}
+        for s in revenue
+        for r, (v, c) in enumerate(zip(revenue[s], cost[s], strict=True))
+    ]
+    return Comparison(None, list(revenue), len(next(iter(revenue.values()))), pd.DataFrame(rows))
+
+
+def test_one_row_per_strategy_and_replication(cmp):
+    assert cmp.runs[["strategy", "replication"]].values.tolist() == [
+        [s, r] for s in STRATEGIES for r in range(3)
+    ]
+    assert set(HEADLINE) <= set(cmp.runs.columns)
+    assert set(cmp.results) == {(s, r) for s in STRATEGIES for r in range(3)}
+
+
+def test_each_row_is_that_strategy_and_replication_simulated_afresh(cmp):
+    for strategy, rep in (("reactive", 2), ("customer_success", 0)):
+        row = cmp.runs[(cmp.runs["strategy"] == strategy) & (cmp.runs["replication"] == rep)]
+        fresh = run_summary(simulate(cmp.scenario, strategy, rep))
+        for figure in HEADLINE:
+            assert row[figure].iloc[0] == pytest.approx(fresh[figure], nan_ok=True), figure
+
+
+def test_strategies_share_their_replications():
+    """Common random numbers: without a warm-up (run under each strategy) the same
+    replication starts every strategy from the same book; other replications differ."""
+    sc = small_scenario(horizon_years=0.5, warmup_years=0.0)
+    c = compare(sc, STRATEGIES, replications=2, jobs=1, keep=True)
+
+    def book(strategy: str, rep: int) -> pd.DataFrame:
+        ev = c.results[(strategy, rep)].events
+        return ev[ev["event"] == "init"][["account", "segment", "arr", "health"]]
+
+    pd.testing.assert_frame_equal(book("reactive", 1), book("customer_success", 1))
+    assert not book("reactive", 0)["arr"].equals(book("reactive", 1)["arr"])
+
+
+def test_table_on_known_numbers():
+    c = _made_up(
+        {"a": [10.0, 12.0, 11.0, 13.0], "b": [20.0, 20.0, 20.0, 20.0]}, {"a": [1] * 4, "b": [2] * 4}
+    )
+    t = c.table(["revenue"]).set_index("strategy")
+    # mean 11.5, sd 1.291, t(0.975, 3) = 3.182: 11.5 +- 2.054
+    assert t.loc["a", ["mean", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [11.5, 9.446, 13.554], abs=1e-3
+    )
+    assert t.loc["b", ["mean", "ci_low", "ci_high"]].tolist() == [20.0, 20.0, 20.0]
+    assert (t["n"] == 4).all() and (t["label"] == HEADLINE["revenue"]).all()
+
+
+def test_table_of_a_real_comparison(cmp):
+    t = cmp.table(["revenue", "nrr"])
+    assert t[["strategy", "metric"]].values.tolist() == [
+        [s, m] for s in STRATEGIES for m in ("revenue", "nrr")
+    ]
+    assert (t["ci_low"] < t["mean"]).all() and (t["mean"] < t["ci_high"]).all()
+    with pytest.raises(ValueError, match="unknown figure"):
+        cmp.table(["happiness"])
+
+
+def test_differences_on_known_numbers():
+    c = _made_up(
+        {"base": [100.0, 120.0, 90.0], "new": [103.0, 124.0, 92.0]},
+        {"base": [10.0, 10.0, 10.0], "new": [11.0, 12.0, 13.0]},
+    )
+    d = c.differences(metrics=["revenue"]).set_index("metric")
+    # gains 3, 4, 2: mean 3, sd 1, t(0.975, 2) = 4.303: 3 +- 2.484
+    assert d.loc["revenue", ["mean_diff", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [3.0, 0.516, 5.484], abs=1e-3
+    )
+    # 3 more revenue for 2 more cost on average
+    assert d.loc["return_per_cost", "mean_diff"] == pytest.approx(1.5)
+    assert math.isnan(d.loc["return_per_cost", "ci_low"])
+    assert set(d["baseline"]) == {"base"} and set(d["strategy"]) == {"new"}
+
+
+def test_differences_pair_by_replication_not_by_row_order():
+    c = _made_up(
+        {"base": [100.0, 120.0, 90.0], "new": [103.0, 124.0, 92.0]},
+        {"base": [1] * 3, "new": [2] * 3},
+    )
+    shuffled = Comparison(None, c.strategies, 3, c.runs.iloc[[5, 0, 3, 1, 4, 2]])
+    both = ["revenue", "nrr"]
+    pd.testing.assert_frame_equal(shuffled.differences(metrics=both), c.differences(metrics=both))
+    assert shuffled.differences(metrics=["revenue"])["mean_diff"].iloc[0] == pytest.approx(3.0)
+
+
+def test_differences_of_a_real_comparison_against_either_baseline(cmp):
+    forward = cmp.differences(metrics=["revenue"]).set_index("metric")
+    back = cmp.differences(baseline="customer_success", metrics=["revenue"]).set_index("metric")
+    assert back.loc["revenue", "mean_diff"] == pytest.approx(-forward.loc["revenue", "mean_diff"])
+    with pytest.raises(ValueError, match="baseline 'kam' is not one of"):
+        cmp.differences(baseline="kam")
+
+
+def test_wide_table_is_text_per_strategy(cmp):
+    w = cmp.wide(["nrr", "revenue"])
+    assert list(w.columns) == STRATEGIES
+    assert list(w.index) == [HEADLINE["nrr"], HEADLINE["revenue"]]
+    t = cmp.table(["revenue"]).set_index("strategy")
+    m, lo, hi = t.loc["reactive", ["mean", "ci_low", "ci_high"]]
+    assert w.loc[HEADLINE["revenue"], "reactive"] == f"{m:,.0f} [{lo:,.0f}, {hi:,.0f}]"
+
+
+@pytest.mark.parametrize(
+    ("mean", "low", "high", "text"),
+    [
+        (1234.5, 1000.0, 1469.0, "1,234 [1,000, 1,469]"),
+        (-2500.0, -3000.0, -2000.0, "-2,500 [-3,000, -2,000]"),
+        (12.34, 11.0, 13.7, "12.3 [11.0, 13.7]"),
+        (12.0, math.nan, math.nan, "12.0"),
+        (math.nan, math.nan, math.nan, "n/a"),
+    ],
+)
+def test_format_interval(mean, low, high, text):
+    assert format_interval(mean, low, high) == text
+
+
+def test_events_and_summaries_need_kept_runs(cmp):
+    events = cmp.events
+    assert set(events["strategy"]) == set(STRATEGIES)
+    assert sorted(events["replication"].unique()) == [0, 1, 2]
+    per_year = cmp.summarize(by="strategy", period="all").set_index("strategy")
+    runs_mean = cmp.runs.groupby("strategy")["revenue"].mean()
+    # summarize adds the strategy's replications up; runs hold one replication each
+    assert per_year.loc["reactive", "revenue"] == pytest.approx(3 * runs_mean["reactive"])
+    lean = compare(cmp.scenario, ["reactive"], replications=1, jobs=1)
+    assert lean.results == {}
+    with pytest.raises(ValueError, match="kept summaries only"):
+        _ = lean.events
+
+
+def test_bad_arguments():
+    sc = small_scenario(horizon_years=0.5)
+    with pytest.raises(ValueError, match="replications must be a whole number >= 1"):
+        compare(sc, ["reactive"], 0)
+    with pytest.raises(ValueError, match="distinct"):
+        compare(sc, ["cs", "customer_success"], 1)
+    with pytest.raises(ValueError, match="at least one strategy"):
+        compare(sc, [], 1)
+    with pytest.raises(ValueError, match="unknown strategy"):
+        compare(sc, ["shouting"], 1)
+
+
+def test_same_comparison_whatever_the_number_of_processes(cmp):
+    two = compare(cmp.scenario, STRATEGIES, replications=3, jobs=2)
+    pd.testing.assert_frame_equal(two.runs, cmp.runs, check_exact=True)
+    assert np.isfinite(two.runs["revenue"]).all()
