@@ -33,7 +33,8 @@ def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
     for strategy in STRATEGIES:
         for rep in REPLICATIONS:
             res = simulate(scenario, strategy, rep)
-            summaries.append({"strategy": strategy, "replication": rep, **run_summary(res).to_dict()})
+            row = {"strategy": strategy, "replication": rep, **run_summary(res).to_dict()}
+            summaries.append(row)
             c = res.events["event"].astype(str).value_counts().sort_index()
             counts.extend(
                 {"strategy": strategy, "replication": rep, "event": e, "count": int(n)}

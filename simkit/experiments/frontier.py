@@ -295,16 +295,3 @@ def format_frontier(table: pd.DataFrame) -> pd.DataFrame:
         )
     ]
     return out
-
-
-def __getattr__(name: str) -> object:
-    """``frontier_plot`` moved to :mod:`simkit.viz.frontier`; found there on first use.
-
-    Kept reachable here only for ``simkit.cli`` until it imports it from
-    :mod:`simkit.viz.frontier`; then this function goes.
-    """
-    if name == "frontier_plot":
-        from simkit.viz.frontier import frontier_plot
-
-        return frontier_plot
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

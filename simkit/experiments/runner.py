@@ -283,21 +283,3 @@ def check_replications(replications: object) -> int:
     ):
         raise ValueError(f"replications must be a whole number >= 1, got {replications!r}")
     return int(replications)
-
-
-# Names that moved to their own modules, kept reachable here only for simkit.cli until it
-# imports them from their new homes; this table (and __getattr__) then goes.
-_MOVED = {
-    "compare": "simkit.experiments.compare",
-    "load_sweep_spec": "simkit.experiments.sweep",
-    "sweep": "simkit.experiments.sweep",
-}
-
-
-def __getattr__(name: str) -> object:
-    """Names that moved out of this module, found in their new modules on first use."""
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -43,7 +43,6 @@ from simkit.experiments.compare import Comparison
 from simkit.io.portfolio import scenario_for
 from simkit.ui.components import Panel, csv_download, heading_html, small_html
 from simkit.ui.portfolio import PortfolioPicker
-from simkit.ui.server import serve  # noqa: F401  simkit.cli imports it from here until it moves
 from simkit.ui.stories import StoryComparison
 from simkit.ui.whatif import WhatIf
 from simkit.viz.plots import return_on_cost

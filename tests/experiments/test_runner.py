@@ -218,13 +218,3 @@ def test_replications_must_be_a_whole_number(bad):
     with pytest.raises(ValueError, match="replications must be a whole number >= 1"):
         check_replications(bad)
     assert check_replications(np.int64(4)) == 4
-
-
-def test_moved_names_are_still_found_through_the_runner():
-    from simkit.experiments import runner
-    from simkit.experiments.compare import compare
-    from simkit.experiments.sweep import sweep
-
-    assert runner.compare is compare and runner.sweep is sweep
-    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
-        _ = runner.nothing
