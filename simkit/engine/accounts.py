@@ -1,19 +1,24 @@
-"""Accounts, their four stages, and lazily computed health.
+"""Accounts, their four stages, the outcome of a lost deal, and lazily computed health.
 
-An account is one client relationship. It moves through four stages::
+An account is one client relationship. A client moves through four lifecycle stages::
 
     prospect --> customer --> loyal --> former
-        \\            \\<------'  /        |
-         \\            `--------'         |
-          `----(lost deal)---> former    |
+        |            ^<-------'  |        |
+        |            `-----------+--> former
+        `--(deal lost)--> lost           |
     prospect <------- (win-back) --------'
 
 - **prospect**: not buying yet; converts to customer after a sales cycle, or the deal is lost.
 - **customer**: has a contract; renews, expands, contracts or churns.
 - **loyal**: a customer whose relationship has matured (renewed, healthy). Loyal accounts
   churn less and buy more; an unhappy one drops back to customer.
-- **former**: no longer buying (churned, defected to a competitor, or a lost deal). ARR is 0.
-  A churned account is occasionally won back and re-enters as a prospect.
+- **former**: a customer who left -- churned at renewal or defected to a competitor
+  mid-term. ARR is 0. A former customer is occasionally won back as a prospect.
+
+A prospect whose deal is lost was never a client, so it does not become former: it leaves
+the pipeline with the outcome **lost** (:data:`OUTCOMES`). ``lost`` is kept as a fifth state
+so that every account is in exactly one state at every instant, but it is not a stage of the
+client lifecycle, and churn figures never count it.
 
 Only the moves in :data:`LEGAL_TRANSITIONS` exist; an account is in exactly one stage at a time.
 
@@ -34,12 +39,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Stage(IntEnum):
-    """The four lifecycle stages, as small integers (fast to store in the event log)."""
+    """The four lifecycle stages and the lost-deal outcome, as small integers (fast to store
+    in the event log)."""
 
     PROSPECT = 0
     CUSTOMER = 1
     LOYAL = 2
     FORMER = 3
+    LOST = 4
 
     @property
     def label(self) -> str:
@@ -47,8 +54,14 @@ class Stage(IntEnum):
         return STAGES[self]
 
 
-STAGES: tuple[str, ...] = ("prospect", "customer", "loyal", "former")
-"""Stage names in lifecycle order."""
+STAGES: tuple[str, ...] = ("prospect", "customer", "loyal", "former", "lost")
+"""Every state an account can be in: the four lifecycle stages in order, then ``lost``."""
+
+LIFECYCLE_STAGES: tuple[str, ...] = ("prospect", "customer", "loyal", "former")
+"""The client lifecycle of the articles: prospect -> customer -> loyal -> former."""
+
+OUTCOMES: tuple[str, ...] = ("lost",)
+"""States that are not lifecycle stages: a prospect whose deal was lost."""
 
 ACTIVE_STAGES: tuple[str, ...] = ("customer", "loyal")
 """Stages that hold a contract and pay ARR."""
@@ -56,7 +69,7 @@ ACTIVE_STAGES: tuple[str, ...] = ("customer", "loyal")
 LEGAL_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
     {
         ("prospect", "customer"),  # deal won
-        ("prospect", "former"),  # deal lost
+        ("prospect", "lost"),  # deal lost: never a client, so not former
         ("customer", "loyal"),  # relationship matured
         ("customer", "former"),  # churned or defected
         ("loyal", "customer"),  # an unhappy loyal account drops back

@@ -196,17 +196,15 @@ class CustomerLife:
         self.start(self.resolve_issue(a, effort, self.strategy.issue_priority(a)))
 
     def resolve_issue(self, a: Account, effort: float, priority: int) -> Process:
-        """Wait for a free manager, work the issue; a long wait costs health."""
+        """Wait for a free manager, work the issue; a long wait costs health, and an
+        overloaded team's fix helps less (:meth:`~simkit.engine.team.TeamWork.work`)."""
         asked = self.env.now
-        with self.team.request(priority=priority) as chair:
-            yield chair
-            wait = self.env.now - asked
-            yield self.env.timeout(effort * self.days_per_hour)
+        started, quality = yield from self.work(effort, priority)
         a.open_issues -= 1
         if a.stage == CUSTOMER or a.stage == LOYAL:
             b = self.behaviour
             gain = rules.resolution_gain(
-                wait, b.resolution_health_gain, b.wait_health_penalty_per_day
+                started - asked, b.resolution_health_gain * quality, b.wait_health_penalty_per_day
             )
             self.set_health(a, self.health_of(a) + gain)
         self.ledger.note(
@@ -224,9 +222,7 @@ class CustomerLife:
     def pitch(self, a: Account, u: float) -> Process:
         """A manager pitches; success rises with health, failure annoys an unhappy account."""
         b = self.behaviour
-        with self.team.request(priority=PITCH_PRIORITY) as chair:
-            yield chair
-            yield self.env.timeout(b.pitch_hours * self.days_per_hour)
+        yield from self.work(b.pitch_hours, PITCH_PRIORITY)
         if not (a.stage == CUSTOMER or a.stage == LOYAL):  # left while the pitch waited
             self.ledger.note("touch", a, a.stage, a.stage, hours=b.pitch_hours, detail="pitch")
             return

@@ -21,7 +21,7 @@ EVENTS: tuple[str, ...] = (
     "init",  # state of every account when measurement starts
     "arrival",  # a new prospect enters the pipeline
     "convert",  # prospect -> customer (deal won)
-    "lost",  # prospect -> former (deal lost)
+    "lost",  # prospect -> lost (deal lost: the prospect leaves the pipeline, never a client)
     "renew",  # contract renewed
     "promote",  # customer -> loyal
     "demote",  # loyal -> customer
@@ -37,6 +37,7 @@ EVENTS: tuple[str, ...] = (
     "survey",  # NPS answer (value = score 0-10)
     "approach",  # competitor approach resisted
     "winback",  # former -> prospect
+    "touch_missed",  # proactive work that could not start in its window (detail: which)
 )
 """Event types in the event log. ``value`` holds: survey score, resolution days
 (issue_resolved), renewal probability (renew/churn), defection probability (approach/defect)."""

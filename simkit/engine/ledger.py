@@ -4,13 +4,13 @@ The model's processes change accounts; the ledger keeps the books on those chang
 enough to do on every event:
 
 - running totals of accounts and ARR by (stage, segment), so a month-end snapshot costs a
-  copy of a 4x4 table instead of a pass over every account;
+  copy of a small (state x segment) table instead of a pass over every account;
 - revenue, accrued cell by cell whenever a cell's ARR changes (ARR x days / 365), so revenue
   is exact without ticking every account every day;
 - the event log (:class:`~simkit.engine.events.EventLog`), one row per event once the
   warm-up is over.
 
->>> from simkit.engine.accounts import Account, Stage
+>>> from simkit.engine.accounts import STAGES, Account, Stage
 >>> ledger = Ledger(now=lambda: 0.0, rest=35.0, rate=0.01)
 >>> a = Account(None, 0, "small", 3, Stage.CUSTOMER)
 >>> ledger.add(a)
@@ -26,17 +26,21 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from simkit.engine.accounts import Account
+from simkit.engine.accounts import STAGES, Account
 from simkit.engine.events import EVENT_CODE, EventLog
 from simkit.engine.rules import drifted_health
-from simkit.engine.scenario import DAYS_PER_YEAR
+from simkit.engine.scenario import DAYS_PER_YEAR, SEGMENTS
 
 NO_STAGE = -1
 """Stage code of "no stage" (before an account exists) and of an event without a detail."""
 
 
+N_STATES, N_SEGMENTS = len(STAGES), len(SEGMENTS)
+
+
 def _table(value: float | int) -> list[list]:
-    return [[value] * 4 for _ in range(4)]
+    """A (state x segment) table filled with ``value``."""
+    return [[value] * N_SEGMENTS for _ in range(N_STATES)]
 
 
 class Ledger:
@@ -73,8 +77,8 @@ class Ledger:
 
     def accrue_all(self) -> None:
         """Book every cell's revenue up to now."""
-        for stage in range(4):
-            for seg in range(4):
+        for stage in range(N_STATES):
+            for seg in range(N_SEGMENTS):
                 self.accrue(stage, seg)
 
     def set_arr(self, a: Account, arr: float) -> None:
@@ -129,9 +133,9 @@ class Ledger:
         n = len(accounts)
         h0 = np.fromiter((a.health_then for a in accounts), float, n)
         since = np.fromiter((a.health_since for a in accounts), float, n)
-        cell = np.fromiter((a.stage * 4 + a.seg for a in accounts), np.int64, n)
+        cell = np.fromiter((a.stage * N_SEGMENTS + a.seg for a in accounts), np.int64, n)
         health = drifted_health(h0, self.now() - since, self.rest, self.rate)
-        hsum = np.bincount(cell, weights=health, minlength=16)
+        hsum = np.bincount(cell, weights=health, minlength=N_STATES * N_SEGMENTS)
         counts = [row[:] for row in self.count]
         arrs = [row[:] for row in self.arr]
         self.snapshots.append((month, time, self.revenue, counts, arrs, hsum))

@@ -63,16 +63,17 @@ from simkit.engine.results import Record, Results
 from simkit.engine.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, SEGMENTS, Scenario
 from simkit.engine.strategies import Strategy, get_strategy
 from simkit.engine.streams import Streams, exponential, normal
+from simkit.engine.team import TeamLoad, TeamWork
 from simkit.engine.work import StrategyWork
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 
-PROSPECT, CUSTOMER, LOYAL, FORMER = Stage.PROSPECT, Stage.CUSTOMER, Stage.LOYAL, Stage.FORMER
+PROSPECT, CUSTOMER, LOYAL, FORMER, LOST = tuple(Stage)
 
 
-class Model(CustomerLife, StrategyWork):
+class Model(CustomerLife, StrategyWork, TeamWork):
     """One replication of one scenario under one strategy.
 
     Building a model lays out the starting book and starts every process; :meth:`run` runs
@@ -102,10 +103,14 @@ class Model(CustomerLife, StrategyWork):
         if replication < 0:
             raise ValueError(f"replication must be >= 0, got {replication}")
         self.scenario = sc = scenario
-        self.strategy = copy.deepcopy(get_strategy(strategy))
+        from simkit.engine.guard import guard  # checks a custom strategy's every answer
+
+        self.strategy = guard(copy.deepcopy(get_strategy(strategy)))
         self.replication = replication
         self.env = simpy.Environment()
         self.team = simpy.PriorityResource(self.env, capacity=sc.team.managers)
+        self.team_spec = sc.team
+        self.load = TeamLoad(self.env, sc.team.managers)
         self.days_per_hour = sc.team.days_per_hour
         self.behaviour = b = sc.behaviour
         self.rest, self.rate = b.health_floor, b.decay_rate
@@ -128,8 +133,18 @@ class Model(CustomerLife, StrategyWork):
         self._open(book)
 
     # ------------------------------------------------------------------ running
-    def run(self) -> Results:
-        """Run to the end of the horizon and return the results."""
+    def run(self, time_limit: float | None = None) -> Results:
+        """Run to the end of the horizon and return the results.
+
+        ``time_limit`` is a wall-clock limit in seconds (None: none): past it the run stops
+        with a :class:`~simkit.engine.guard.SimulationTimeout` naming the strategy. It is
+        checked every few simulated days, so it cannot stop a strategy method that never
+        returns; run untrusted strategies in a worker process for that
+        (``simkit.experiments.runner.run_many(..., isolate=True)``).
+        """
+        from simkit.engine.guard import run_until
+
+        who = f"strategy {self.strategy.name!r}, replication {self.replication}"
         # Python's cyclic garbage collector would scan every live process and event again
         # and again while the run allocates them; nothing the run frees needs it (reference
         # counting frees finished processes), so it is paused for the run and restored after.
@@ -137,7 +152,7 @@ class Model(CustomerLife, StrategyWork):
         gc.disable()
         try:
             # events at exactly t_end still belong to the horizon (periods are (start, end])
-            self.env.run(until=self.t_end + 1e-7)
+            run_until(self.env, self.t_end + 1e-7, time_limit, who)
         finally:
             if collecting:
                 gc.enable()
@@ -307,7 +322,7 @@ class Model(CustomerLife, StrategyWork):
             a.potential_arr = spec.arr_median * math.exp(spec.arr_sigma * normal(u_size))
         yield self.env.timeout(exponential(u_cycle, self.scenario.pipeline.sales_cycle_days))
         if tape.next(a.id) >= self.scenario.pipeline.conversion:
-            self.move(a, FORMER, "lost")
+            self.move(a, LOST, "lost")
             return
         now = self.env.now
         a.term_days = spec.term_months * DAYS_PER_MONTH

@@ -44,7 +44,7 @@ class Record:
     """The public record a finished model hands over: everything :class:`Results` is built
     from, in plain Python and numpy (no SimPy, no model internals).
 
-    ``snapshots`` rows are ``(month, time, revenue, counts, arr, health_sum)`` with 4x4
+    ``snapshots`` rows are ``(month, time, revenue, counts, arr, health_sum)`` with
     (stage x segment) tables; ``accounts`` rows are ``(id, segment code, stage code, arr,
     health, renewals, customer_since, owner)`` at the end of the run.
     """
@@ -141,7 +141,7 @@ def _snapshots_frame(snapshots: list[tuple]) -> pd.DataFrame:
                         "segment": segment,
                         "accounts": n,
                         "arr": max(arrs[st][sg], 0.0) if n else 0.0,
-                        "mean_health": hsum[st * 4 + sg] / n if n else np.nan,
+                        "mean_health": hsum[st * len(SEGMENTS) + sg] / n if n else np.nan,
                         "revenue": revenue[st][sg],
                     }
                 )

@@ -107,6 +107,22 @@ def touch_gain(health: float, hours: float, gain: float) -> float:
     return gain * math.sqrt(max(hours, 0.0)) * (1.0 - health / 100.0)
 
 
+def work_quality(load: float, sustainable: float, at_full: float) -> float:
+    """How good the team's work is at a recent ``load`` (share of managers busy, 0-1).
+
+    Up to the ``sustainable`` load work is as good as ever (1.0); above it quality falls
+    linearly to ``at_full`` at 100 % load: rushed reviews and hurried fixes help less.
+
+    >>> work_quality(0.6, 0.85, 0.5), work_quality(1.0, 0.85, 0.5)
+    (1.0, 0.5)
+    >>> round(work_quality(0.925, 0.85, 0.5), 6)   # half-way into the overload
+    0.75
+    """
+    if load <= sustainable or sustainable >= 1.0:
+        return 1.0
+    return 1.0 - (1.0 - at_full) * (min(load, 1.0) - sustainable) / (1.0 - sustainable)
+
+
 def resolution_gain(wait_days: float, gain: float, penalty_per_day: float) -> float:
     """Health change when an issue is resolved after the customer waited ``wait_days`` for an
     account manager: a quick fix builds trust, a long wait costs more than the fix gives.

@@ -11,7 +11,7 @@ Scenarios are frozen pydantic models. Every invalid value raises one
 
 >>> s = default_scenario()
 >>> s.team.managers
-6
+4
 >>> s.update({"team.managers": 0})
 Traceback (most recent call last):
 ...
@@ -25,15 +25,26 @@ from __future__ import annotations
 
 import math
 import os
+import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 import tomli_w
-import tomllib
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from simkit.engine.safe_load import FileFormatError, check_depth, excerpt, read_mapping
 
 SEGMENTS: tuple[str, ...] = ("key", "enterprise", "mid_market", "small")
 """Account segments (tiers), from the most to the least valuable."""
@@ -41,13 +52,30 @@ SEGMENTS: tuple[str, ...] = ("key", "enterprise", "mid_market", "small")
 DAYS_PER_YEAR = 365.0
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 
+MAX_ACCOUNT_ARR = 1e11
+"""The largest ARR one account may have (100 billion): far above any real contract and far
+enough below the largest float that no total of a book's ARR can overflow. An imported book
+refuses larger values (:mod:`simkit.io.portfolio`)."""
+
 
 class ScenarioError(ValueError):
     """A scenario value or file is invalid. The message names the field and what is allowed."""
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    # No NaN or infinity anywhere, and no true/false or text where a number belongs (lax
+    # pydantic would read ``managers: true`` as 1 manager and ``"4"`` as 4).
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None:
+            _check_number(value, field.annotation)
+        return value
 
 
 class SegmentSpec(_Frozen):
@@ -108,22 +136,61 @@ class Pipeline(_Frozen):
     def _mix_is_a_distribution(self) -> Pipeline:
         if any(w < 0 for w in self.segment_mix.values()):
             raise ValueError("segment_mix weights must be >= 0")
-        if self.prospects_per_month > 0 and sum(self.segment_mix.values()) <= 0:
+        total = sum(self.segment_mix.values())
+        if not math.isfinite(total):
+            raise ValueError("segment_mix weights must add up to a finite number")
+        if self.prospects_per_month > 0 and total <= 0:
             raise ValueError("segment_mix weights must add up to more than 0")
         return self
 
 
 class Team(_Frozen):
-    """The account-management team: the limited resource strategies compete for."""
+    """The account-management team: the limited resource strategies compete for.
+
+    ``cost_per_hour`` prices the hours actually worked; the cost of the team as paid
+    headcount is :attr:`Economics.manager_salary`. Capacity binds three ways: work waits for a
+    free manager; proactive work that cannot start within ``touch_window_share`` of its
+    interval (half a check-in cadence, say) is skipped and logged as missed; and a team whose
+    recent load (busy managers over the last month, as a share of the team) is above
+    ``sustainable_load`` does worse work -- the health a touch or a fix adds falls linearly
+    to ``overload_quality`` of its usual value at 100 % load.
+    """
 
     managers: int = Field(ge=1, le=100_000)
     hours_per_week: float = Field(gt=0, le=80)
     cost_per_hour: float = Field(ge=0, le=10_000)
+    sustainable_load: float = Field(gt=0, le=1)
+    overload_quality: float = Field(ge=0, le=1)
+    touch_window_share: float = Field(gt=0, le=10)
 
     @property
     def days_per_hour(self) -> float:
         """Calendar days one hour of work occupies a manager (40 h/week: 0.175 days)."""
         return 7.0 / self.hours_per_week
+
+
+class SegmentCosts(_Frozen):
+    """One amount per segment (for example, what it costs to win a new account)."""
+
+    key: float = Field(ge=0, le=1e8)
+    enterprise: float = Field(ge=0, le=1e8)
+    mid_market: float = Field(ge=0, le=1e8)
+    small: float = Field(ge=0, le=1e8)
+
+
+class Economics(_Frozen):
+    """Money as a manager's finance team counts it.
+
+    ``gross_margin`` turns revenue into gross profit; ``acquisition_cost`` is what winning a
+    new account costs, by segment (the "acquisition cost" of the articles' CLV); a manager
+    costs ``manager_salary`` a year as paid headcount (fully loaded), whether busy or not;
+    ``discount_rate`` (per year) discounts future margin in the discounted CLV.
+    """
+
+    gross_margin: float = Field(ge=0, le=1)
+    acquisition_cost: SegmentCosts
+    manager_salary: float = Field(ge=0, le=10_000_000)
+    discount_rate: float = Field(ge=0, le=1)
 
 
 class Behaviour(_Frozen):
@@ -218,6 +285,7 @@ class Scenario(_Frozen):
     portfolio: Portfolio
     pipeline: Pipeline
     team: Team
+    economics: Economics
     behaviour: Behaviour
     theory: Theory | None = None
     start: Literal["book", "cohort"] = "book"
@@ -235,8 +303,13 @@ class Scenario(_Frozen):
         ...
         simkit.engine.scenario.ScenarioError: portfolio: required field is missing; ...
         """
+        if not isinstance(data, Mapping):
+            raise ScenarioError(f"expected a mapping of scenario fields, got {excerpt(data)}")
         try:
+            check_depth(data)
             return cls.model_validate(dict(data))
+        except FileFormatError as exc:
+            raise ScenarioError(str(exc)) from None
         except ValidationError as exc:
             raise ScenarioError(_explain(exc)) from None
 
@@ -245,7 +318,9 @@ class Scenario(_Frozen):
         """Read a scenario from a ``.toml``, ``.yaml`` or ``.yml`` file.
 
         A file only needs the fields it changes: they are laid over the default scenario
-        (unknown or misspelled fields are still refused).
+        (unknown or misspelled fields are still refused). Files are read safely (see
+        :mod:`simkit.engine.safe_load`): at most 1 MB, nested at most 32 deep, YAML without
+        duplicate keys or alias bombs; numbers must be finite numbers, not true/false or text.
         """
         path = Path(path)
         data = _deep_merge(default_scenario().to_dict(), _read_mapping(path))
@@ -277,15 +352,24 @@ class Scenario(_Frozen):
         >>> s.team.managers, s.horizon_years
         (8, 2.0)
         """
+        if not isinstance(changes, Mapping):
+            raise ScenarioError(f"changes must map dotted fields to values, got {excerpt(changes)}")
         data = self.to_dict()
         for dotted, value in changes.items():
             node = data
+            if not isinstance(dotted, str) or not all(dotted.split(".")):
+                raise ScenarioError(
+                    f"{excerpt(dotted)} is not a dotted scenario field such as 'team.managers'"
+                )
             *parents, leaf = dotted.split(".")
             for part in parents:
                 if not isinstance(node.get(part), dict):
                     node[part] = {} if node.get(part) is None else node[part]
                     if not isinstance(node[part], dict):
-                        raise ScenarioError(f"{dotted}: {part} is not a section of the scenario")
+                        raise ScenarioError(
+                            f"{excerpt(dotted, 80)}: {excerpt(part, 40)} is not a section of "
+                            "the scenario"
+                        )
                 node = node[part]
             node[leaf] = value
         return Scenario.from_dict(data)
@@ -320,26 +404,10 @@ def load_scenario(path: str | os.PathLike[str] | None = None) -> Scenario:
 
 # -- helpers ------------------------------------------------------------------------------
 def _read_mapping(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
-    suffix = path.suffix.lower()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read the file ({exc})") from None
-    try:
-        if suffix == ".toml":
-            data = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
-        else:
-            raise ScenarioError(f"{path}: scenario files must end in .toml, .yaml or .yml")
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ScenarioError(f"{path}: not valid {suffix[1:].upper()}: {detail}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: expected a table of scenario fields at the top level")
-    return data
+        return read_mapping(path, "scenario file")
+    except FileFormatError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
 
 
 def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -352,24 +420,82 @@ def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]
     return out
 
 
+def _number_type(annotation: Any) -> type | None:
+    """``int`` or ``float`` when a field holds one number (optional or not), else None."""
+    if annotation in (int, float):
+        return annotation
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in (Union, UnionType) and len(args) == 1:
+        return _number_type(args[0])
+    return None
+
+
+def _not_a_number(kind: type, value: Any) -> str | None:
+    """Why ``value`` may not stand for a number of type ``kind``, or None if it may try."""
+    what = "true/false" if _is_bool(value) else "text" if isinstance(value, str | bytes) else ""
+    if not what:
+        return None
+    number = "a valid integer" if kind is int else "a valid number"
+    return f"input should be {number}, not {what} (got {excerpt(value)})"
+
+
+def _is_bool(value: Any) -> bool:
+    kind = type(value)
+    return isinstance(value, bool) or (
+        kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
+    )
+
+
+def _check_number(value: Any, annotation: Any) -> None:
+    """Refuse true/false and text for a number field (or a number inside a mapping field)."""
+    kind = _number_type(annotation)
+    if kind is not None:
+        problem = _not_a_number(kind, value)
+        if problem:
+            raise ValueError(problem)
+    elif get_origin(annotation) is dict and isinstance(value, Mapping):
+        kind = _number_type(get_args(annotation)[-1])
+        for key, item in value.items() if kind is not None else ():
+            problem = _not_a_number(kind, item)
+            if problem:
+                raise ValueError(f"{excerpt(key, 40)}: {problem}")
+
+
 _PYDANTIC_MESSAGES = {
     "greater_than_equal": "must be >= {ge}",
     "greater_than": "must be > {gt}",
     "less_than_equal": "must be <= {le}",
     "less_than": "must be < {lt}",
     "missing": "required field is missing",
-    "extra_forbidden": "unknown field (check the spelling)",
+    "finite_number": "must be a finite number, not nan or inf",
+    "string_too_long": "must be at most {max_length} characters",
+    "string_too_short": "must be at least {min_length} character(s)",
+    "model_type": "must be a table of fields",
+    "model_attributes_type": "must be a table of fields",
+    "dict_type": "must be a table of fields",
 }
+
+MAX_EXPLAINED = 5
+"""At most this many problems are spelled out in one :class:`ScenarioError`."""
 
 
 def _explain(exc: ValidationError) -> str:
-    """One readable line per problem: ``field.path: what is allowed (got value)``."""
+    """One short clause per problem: ``field.path: what is allowed (got value)``.
+
+    Values are quoted as short excerpts (a 100,000-character name or a huge list costs a few
+    dozen characters), unknown fields get a "did you mean", and after
+    :data:`MAX_EXPLAINED` problems the rest are only counted.
+    """
+    errors = exc.errors()
     lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
+    for err in errors[:MAX_EXPLAINED]:
+        parts = [p for p in err["loc"] if p != "[key]"]  # a mapping's key: named by the value
+        loc = ".".join(excerpt(p, 40) if not isinstance(p, str) else _cut(p) for p in parts)
         kind = err["type"]
         ctx = err.get("ctx", {})
-        if kind in _PYDANTIC_MESSAGES:
+        if kind == "extra_forbidden":
+            msg = "unknown field" + _did_you_mean(err["loc"])
+        elif kind in _PYDANTIC_MESSAGES:
             msg = _PYDANTIC_MESSAGES[kind].format(**ctx)
         elif kind == "literal_error":
             msg = f"must be one of {ctx.get('expected')}"
@@ -377,7 +503,40 @@ def _explain(exc: ValidationError) -> str:
             msg = str(ctx.get("error", err["msg"]))
         else:
             msg = err["msg"][0].lower() + err["msg"][1:]
-        if kind not in ("missing", "value_error") and "input" in err:
-            msg += f" (got {err['input']!r})"
+        if kind not in ("missing", "value_error", "extra_forbidden") and "input" in err:
+            msg += f" (got {excerpt(err['input'])})"
         lines.append(f"{loc}: {msg}" if loc else msg)
+    if len(errors) > MAX_EXPLAINED:
+        lines.append(f"and {len(errors) - MAX_EXPLAINED} more problems")
     return "; ".join(lines)
+
+
+def _cut(name: str, limit: int = 40) -> str:
+    return name if len(name) <= limit else name[: limit - 3] + "..."
+
+
+def _did_you_mean(loc: tuple[Any, ...]) -> str:
+    """`` (did you mean 'managers'?)`` for a misspelled field, else the fields allowed."""
+    import difflib
+
+    model: Any = Scenario
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        inner = None if field is None else _model_in(field.annotation)
+        if inner is None:
+            return " (check the spelling)"
+        model = inner
+    names = list(model.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    listed = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    return f" (allowed: {listed})"
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model a field holds (optional or not), else None."""
+    for candidate in (annotation, *get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None

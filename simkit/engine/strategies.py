@@ -33,12 +33,88 @@ customers *and* checks in with everyone.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from simkit.engine.accounts import Account
+from simkit.engine.safe_load import excerpt
+
+MAX_TOUCH_HOURS = 40.0
+"""The longest single touch: one manager's working week."""
+
+MAX_DAYS = 5 * 365.25
+"""The longest cadence, onboarding delay or alert cool-down: five years, in days."""
+
+MIN_PRIORITY, MAX_PRIORITY = -10, 10
+"""Queue priorities a touch or an issue may have (lower is served sooner; issues default
+to 1, touches to 2)."""
+
+MAX_LABEL = 100
+"""The longest touch kind or strategy name, in characters."""
+
+
+def checked_number(value: object, what: str, low: float, high: float, *, above: bool = False,
+                   unit: str = "") -> float:  # fmt: skip
+    """``value`` as a float when it is a finite number in range, else a ValueError naming
+    ``what``: from ``low`` (excluded when ``above``) to ``high``.
+
+    >>> checked_number(2, "Touch.hours", 0, 40, above=True)
+    2.0
+    >>> checked_number(float("nan"), "Cadence.every_days", 1, 1826.25, unit=" (5 years)")
+    Traceback (most recent call last):
+    ...
+    ValueError: Cadence.every_days must be >= 1 and at most 1826.25 (5 years), got nan
+    """
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+    number = float(value) if ok else math.nan  # type: ignore[arg-type]
+    if not (low < number if above else low <= number) or not number <= high:
+        raise ValueError(
+            f"{what} must be {'>' if above else '>='} {low:g} and at most {high:g}{unit}, "
+            f"got {excerpt(value)}"
+        )
+    return number
+
+
+def checked_priority(value: object, what: str) -> int:
+    """``value`` as an int when it is a whole number from -10 to 10 (not a bool), else a
+    ValueError naming ``what``.
+
+    >>> checked_priority(0, "Touch.priority")
+    0
+    >>> checked_priority("high", "Touch.priority")
+    Traceback (most recent call last):
+    ...
+    ValueError: Touch.priority must be a whole number from -10 to 10 (lower goes first), got 'high'
+    """
+    if (
+        isinstance(value, numbers.Integral)
+        and not isinstance(value, bool | np.bool_)
+        and MIN_PRIORITY <= value <= MAX_PRIORITY
+    ):
+        return int(value)
+    raise ValueError(
+        f"{what} must be a whole number from {MIN_PRIORITY} to {MAX_PRIORITY} "
+        f"(lower goes first), got {excerpt(value)}"
+    )
+
+
+def checked_label(value: object, what: str) -> str:
+    """``value`` when it is a one-line text of 1 to 100 characters, else a ValueError."""
+    if isinstance(value, str) and value.strip() and len(value) <= MAX_LABEL and value.isprintable():
+        return value
+    raise ValueError(
+        f"{what} must be a non-empty label of at most {MAX_LABEL} printable characters, "
+        f"got {excerpt(value)}"
+    )
+
+
+def _require(value: object, kind: type, what: str) -> None:
+    if not isinstance(value, kind):
+        raise ValueError(f"{what} must be a {kind.__name__}, got {type(value).__name__}")
 
 
 @dataclass(frozen=True)
@@ -46,8 +122,14 @@ class Touch:
     """One piece of proactive account-manager work.
 
     ``kind`` labels it in the event log (``"qbr"``, ``"check_in"``, ``"onboarding_30"``...);
-    ``hours`` is the manager time it takes; ``priority`` orders it in the managers' queue
-    (lower goes first; issues default to 1).
+    ``hours`` is the manager time it takes, more than 0 and at most
+    :data:`MAX_TOUCH_HOURS` (40); ``priority`` orders it in the managers' queue, a whole
+    number from -10 to 10 (lower goes first; issues default to 1).
+
+    >>> Touch("qbr", float("inf"))
+    Traceback (most recent call last):
+    ...
+    ValueError: Touch.hours must be > 0 and at most 40 (a working week), got inf
     """
 
     kind: str
@@ -55,34 +137,48 @@ class Touch:
     priority: int = 2
 
     def __post_init__(self) -> None:
-        if not self.hours > 0:
-            raise ValueError(f"Touch.hours must be > 0, got {self.hours!r}")
-        if not self.kind:
-            raise ValueError("Touch.kind must be a non-empty label")
+        hours = checked_number(
+            self.hours, "Touch.hours", 0, MAX_TOUCH_HOURS, above=True, unit=" (a working week)"
+        )
+        object.__setattr__(self, "hours", hours)
+        object.__setattr__(self, "kind", checked_label(self.kind, "Touch.kind"))
+        object.__setattr__(self, "priority", checked_priority(self.priority, "Touch.priority"))
 
 
 @dataclass(frozen=True)
 class Cadence:
-    """A touch repeated every ``every_days`` days while the account holds a contract."""
+    """A touch repeated every ``every_days`` days (1 to :data:`MAX_DAYS`, five years) while
+    the account holds a contract."""
 
     every_days: float
     touch: Touch
 
     def __post_init__(self) -> None:
-        if not self.every_days >= 1:
-            raise ValueError(f"Cadence.every_days must be >= 1, got {self.every_days!r}")
+        days = checked_number(self.every_days, "Cadence.every_days", 1, MAX_DAYS, unit=" (5 years)")
+        object.__setattr__(self, "every_days", days)
+        _require(self.touch, Touch, "Cadence.touch")
 
 
 @dataclass(frozen=True)
 class Alert:
-    """Step in with ``touch`` when health falls to ``threshold``.
+    """Step in with ``touch`` when health falls to ``threshold`` (a health, 0 to 100).
 
-    At most once every ``cooldown_days`` per account.
+    At most once every ``cooldown_days`` (0 to :data:`MAX_DAYS`) per account.
     """
 
     threshold: float
     touch: Touch
     cooldown_days: float = 30.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "threshold", checked_number(self.threshold, "Alert.threshold", 0, 100)
+        )
+        _require(self.touch, Touch, "Alert.touch")
+        days = checked_number(
+            self.cooldown_days, "Alert.cooldown_days", 0, MAX_DAYS, unit=" (5 years)"
+        )
+        object.__setattr__(self, "cooldown_days", days)
 
 
 class Strategy:
@@ -98,6 +194,8 @@ class Strategy:
     name: str = "reactive"
 
     def __init__(self, pitch_health: float | None = 50.0) -> None:
+        if pitch_health is not None:
+            checked_number(pitch_health, "pitch_health", 0, 100, unit=" (or None: never pitch)")
         self.pitch_health = pitch_health
 
     def setup(self, accounts: Sequence[Account]) -> None:
@@ -199,9 +297,10 @@ class CustomerSuccess(Strategy):
         pitch_health: float | None = 50.0,
     ) -> None:
         super().__init__(pitch_health)
-        self.reviews = tuple(
-            (float(d), Touch(f"onboarding_{d:g}", review_hours)) for d in review_days
-        )
+        days = [
+            checked_number(d, "review_days", 0, MAX_DAYS, unit=" (5 years)") for d in review_days
+        ]
+        self.reviews = tuple((d, Touch(f"onboarding_{d:g}", review_hours)) for d in days)
         self.alert = Alert(threshold, Touch("rescue", rescue_hours, priority=1))
 
     def onboarding(self, account: Account) -> Sequence[tuple[float, Touch]]:
@@ -327,6 +426,26 @@ ALIASES = {
 }
 
 
+def built_ins() -> list[tuple[str, list[str], str]]:
+    """Every built-in strategy as (name, short names, one line saying what it does), the
+    line being the first line of the strategy's docstring (``simkit strategies`` lists them).
+
+    >>> name, aliases, line = built_ins()[2]
+    >>> name, aliases
+    ('customer_success', ['cs'])
+    >>> line
+    'Customer success: structured onboarding and rescue when health falls.'
+    """
+    return [
+        (
+            name,
+            [alias for alias, target in ALIASES.items() if target == name],
+            (cls.__doc__ or "").strip().splitlines()[0],
+        )
+        for name, cls in BUILT_IN.items()
+    ]
+
+
 def get_strategy(spec: str | Strategy) -> Strategy:
     """A strategy from its name (or ``a+b`` for a combination); strategies pass through.
 
@@ -341,6 +460,10 @@ def get_strategy(spec: str | Strategy) -> Strategy:
     """
     if isinstance(spec, Strategy):
         return spec
+    if isinstance(spec, type) and issubclass(spec, Strategy):
+        raise TypeError(f"pass a strategy object, not the class: {spec.__name__}()")
+    if not isinstance(spec, str):
+        raise TypeError(f"a strategy must be a Strategy or a name, got {type(spec).__name__}")
     names = [n.strip().lower().replace("-", "_").replace(" ", "_") for n in str(spec).split("+")]
     built = []
     for n in names:

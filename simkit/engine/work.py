@@ -71,31 +71,36 @@ class StrategyWork:
                     a.checking_in = 0  # free to start again if the account qualifies later
                 return
             due = self.env.now + cadence.every_days
-            yield from self.touch(a, cadence.touch)
+            window = self.team_spec.touch_window_share * cadence.every_days
+            yield from self.touch(a, cadence.touch, window)
             if due > self.env.now:
                 yield self.env.timeout(due - self.env.now)
 
     def onboarding(self, a: Account, life: int) -> Process:
         """The strategy's reviews after a contract is won (e.g. day 30 and day 90)."""
-        start = self.env.now
+        start, previous = self.env.now, 0.0
         for day, touch in sorted(self.strategy.onboarding(a), key=lambda dt: dt[0]):
             if start + day > self.env.now:
                 yield self.env.timeout(start + day - self.env.now)
             if not self.current(a, life):
                 return
-            yield from self.touch(a, touch)
+            window = self.team_spec.touch_window_share * max(day - previous, 1.0)
+            yield from self.touch(a, touch, window)
+            previous = day
 
-    def touch(self, a: Account, touch: Touch) -> Process:
-        """Proactive work: wait for a manager, spend the hours; the account's health rises."""
-        with self.team.request(priority=touch.priority) as chair:
-            yield chair
-            yield self.env.timeout(touch.hours * self.days_per_hour)
+    def touch(self, a: Account, touch: Touch, window: float = math.inf) -> Process:
+        """Proactive work: wait for a manager (at most ``window`` days, else the touch is
+        missed), spend the hours; the account's health rises by the touch's gain, less when
+        the team is overloaded."""
+        done = yield from self.work(touch.hours, touch.priority, window)
+        if done is None:
+            self.ledger.note("touch_missed", a, a.stage, a.stage, value=window, detail=touch.kind)
+            return
         if a.stage == CUSTOMER or a.stage == LOYAL:
             a.last_touch = self.env.now
             h = self.health_of(a)
-            self.set_health(
-                a, h + rules.touch_gain(h, touch.hours, self.behaviour.touch_health_gain)
-            )
+            gain = rules.touch_gain(h, touch.hours, self.behaviour.touch_health_gain)
+            self.set_health(a, h + gain * done[1])
         self.ledger.note("touch", a, a.stage, a.stage, hours=touch.hours, detail=touch.kind)
 
     def watch_health(self, a: Account, life: int) -> Process:
@@ -125,7 +130,8 @@ class StrategyWork:
     def rescue(self, a: Account, alert: Alert) -> Process:
         """A rescue call for an account whose health has fallen to the alert threshold."""
         a.last_touch = self.env.now  # the cool-down runs from the decision to step in
-        yield from self.touch(a, Touch("rescue", alert.touch.hours, alert.touch.priority))
+        rescue = Touch("rescue", alert.touch.hours, alert.touch.priority)
+        yield from self.touch(a, rescue, self.team_spec.touch_window_share * alert.cooldown_days)
 
     def alert_time(self, a: Account, alert: Alert) -> float:
         """When ``a``'s alert comes due: health reaches the threshold by drift (now if it is

@@ -2,19 +2,29 @@
 
 import pytest
 
-from simkit.engine.accounts import LEGAL_TRANSITIONS, STAGES, Stage, is_legal
+from simkit.engine.accounts import (
+    LEGAL_TRANSITIONS,
+    LIFECYCLE_STAGES,
+    OUTCOMES,
+    STAGES,
+    Stage,
+    is_legal,
+)
 from simkit.engine.model import Model
 from tests.helpers import small_scenario
 
 
-def test_four_stages_in_lifecycle_order():
-    assert STAGES == ("prospect", "customer", "loyal", "former")
+def test_four_stages_in_lifecycle_order_and_lost_apart():
+    assert LIFECYCLE_STAGES == ("prospect", "customer", "loyal", "former")
+    assert STAGES == (*LIFECYCLE_STAGES, "lost") and OUTCOMES == ("lost",)
     assert Stage.PROSPECT.label == "prospect" and Stage.FORMER.label == "former"
     assert Stage.CUSTOMER < Stage.LOYAL
 
 
 def test_only_the_documented_moves_exist():
     assert is_legal("prospect", "customer") and is_legal("former", "prospect")
+    assert is_legal("prospect", "lost") and not is_legal("prospect", "former")
+    assert not any(is_legal("lost", s) for s in STAGES)  # a lost deal is final
     assert is_legal("loyal", "customer") and is_legal("customer", "former")
     for skip in [
         ("prospect", "loyal"),

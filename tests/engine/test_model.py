@@ -71,11 +71,19 @@ def test_invariants_hold_for_any_valid_scenario(changes, strategy):
     assert first["event"].astype(str).isin(["init", "arrival"]).all()
     assert ev["stage_before"].isna().sum() == len(first)
 
-    # ARR never negative; former (and prospect) accounts have ARR 0
+    # ARR never negative; former, lost and prospect accounts have ARR 0
     assert (ev["arr"] >= 0).all() and (res.accounts["arr"] >= 0).all()
-    inactive = ev["stage_after"].isin(["former", "prospect"])
+    inactive = ev["stage_after"].isin(["former", "prospect", "lost"])
     assert (ev.loc[inactive, "arr"] == 0).all()
-    assert (res.accounts.loc[res.accounts["stage"].isin(["former", "prospect"]), "arr"] == 0).all()
+    idle = res.accounts["stage"].isin(["former", "prospect", "lost"])
+    assert (res.accounts.loc[idle, "arr"] == 0).all()
+
+    # no account is ever former without having been a customer first (a lost deal is "lost")
+    was_client = ev["stage_after"].isin(["customer", "loyal"]).groupby(ev["account"]).cummax()
+    became_former = ev["stage_after"].eq("former") & ev["stage_before"].notna()
+    became_former &= ev["stage_before"].ne("former")
+    assert was_client[became_former].all()
+    assert (ev.loc[ev["event"] == "lost", "stage_after"] == "lost").all()
 
     # counts conserved: every account appears in the log and in the account table exactly once
     assert set(ev["account"]) == set(res.accounts["account"])
