@@ -9,7 +9,7 @@ PORT   ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
 
-.PHONY: install lab test test-fast notebooks exercises dashboard bench browser backtest lint lint-imports clean help
+.PHONY: install lab test test-fast notebooks exercises dashboard bench browser backtest lint lint-imports docs audit clean help
 
 help:
 	@echo "make lab        - install and open JupyterLab at notebooks/00-start-here.ipynb"
@@ -20,10 +20,12 @@ help:
 	@echo "make exercises  - build student and instructor versions of the exercises"
 	@echo "make dashboard  - start the manager dashboard (Voila) on 127.0.0.1"
 	@echo "make bench      - run the benchmarks and write benchmarks/results.md"
+	@echo "make docs       - rerun the README's simkit commands and rewrite their output and figures"
+	@echo "make audit      - check the installed packages for known vulnerabilities (pip-audit; network)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade pip "setuptools>=78.1.1" wheel
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	@touch $(STAMP)
 
@@ -77,6 +79,32 @@ lint: install
 # The layer contracts of pyproject.toml on their own (tests/test_architecture.py runs them too).
 lint-imports: install
 	$(BIN)/lint-imports --no-cache
+
+# The README's console blocks are real output: rerun every `$ simkit ...` block, rewrite what it
+# prints and the figures it makes (tests/test_readme_outputs.py fails when they drift).
+docs: install
+	$(BIN)/python -m tests.readme_blocks update
+
+# Known vulnerabilities in the installed packages: pip-audit against PyPI's advisory data.
+# Needs the network, so it is not part of `make test`. It fails -- never passes silently --
+# when the advisory data cannot be fetched, and gives up after AUDIT_TIMEOUT seconds.
+AUDIT_TIMEOUT ?= 600
+TIMEOUT := $(shell command -v timeout >/dev/null 2>&1 && echo timeout $(AUDIT_TIMEOUT))
+audit: install
+	@echo "make audit: the installed packages against PyPI's advisory data (needs the network) ..."
+	@log=$$(mktemp); \
+	$(TIMEOUT) $(BIN)/pip-audit --strict --skip-editable --progress-spinner off --timeout 20 \
+	  >$$log 2>&1; code=$$?; cat $$log; \
+	if [ $$code = 0 ]; then rm -f $$log; exit 0; fi; \
+	if [ $$code = 124 ]; then \
+	  echo "make audit: FAILED: pip-audit did not finish within $(AUDIT_TIMEOUT) s (slow or blocked network?)"; \
+	elif grep -qiE "could not be audited|connection|timed? ?out|resolve|max retries|ssl" $$log; then \
+	  echo "make audit: FAILED: PyPI's advisory data (https://pypi.org/pypi/NAME/VERSION/json) could"; \
+	  echo "not be fetched, so nothing was audited. Check the network (or proxy) and run it again."; \
+	else \
+	  echo "make audit: FAILED: known vulnerabilities are listed above. Upgrade those packages and"; \
+	  echo "raise their minimums in pyproject.toml and environment.yml (keep the two equal)."; \
+	fi; rm -f $$log; exit 1
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache test-artifacts simkit-out

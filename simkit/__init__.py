@@ -42,6 +42,7 @@ _WHERE = {
     "replicate": "simkit.experiments.runner",
     "sweep": "simkit.experiments.sweep",
     "frontier_table": "simkit.experiments.frontier",
+    "sensitivity": "simkit.experiments.sensitivity",
     # viz: figures
     "frontier_plot": "simkit.viz.frontier",
 }

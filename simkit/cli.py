@@ -1,7 +1,8 @@
 """The ``simkit`` command line.
 
-    simkit run      [--scenario FILE] [--strategy NAME] [--out DIR]
-    simkit compare  [--scenario FILE] [--strategies a,b,...] [--replications N] [--out DIR]
+    simkit run      [--scenario FILE] [--book FILE.csv] [--strategy NAME] [--out DIR]
+    simkit compare  [--scenario FILE] [--book FILE.csv] [--strategies a,b,...] [--out DIR]
+    simkit strategies
     simkit scenario show [FILE]
     simkit scenario validate FILE
     simkit exercises build [--source exercises/source] [--out exercises]
@@ -11,7 +12,13 @@
     simkit sweep    GRID.toml [-o results.csv] [--scheduler tcp://...] [--jobs N] [--frontier]
     simkit frontier RUNS.csv [-o frontier.png] [--cost auto|team_cost|strategy_cost]
 
-Errors are one line on stderr and exit code 2, never a traceback.
+``run``, ``compare`` and ``sweep`` take ``--seed``, ``--years``, ``--managers``,
+``--replications`` and ``--set FIELD=VALUE`` (any scenario field), so a what-if needs no file;
+``run`` and ``compare`` also ``--book`` (your account list), ``--json`` and ``--time-limit``.
+
+Errors are one line on stderr and exit code 2, never a traceback. Ctrl-C (exit 130) and
+SIGTERM (143) stop at once and no worker outlives the command; a closed pipe (``| head``)
+stops it quietly (141), its files already written.
 
 Every command imports what it needs inside its function, so ``simkit --help`` (and a typo
 in a command name) loads only Typer, not pandas, SimPy or matplotlib:
@@ -24,12 +31,14 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from simkit.engine.scenario import Scenario
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,34 +53,39 @@ app.add_typer(scenario_app, name="scenario")
 exercises_app = typer.Typer(help="Build the exercise notebooks.", no_args_is_help=True)
 app.add_typer(exercises_app, name="exercises")
 
-ScenarioOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--scenario", "-s", help="Scenario file (.toml/.yaml); default: built-in scenario."
-    ),
-]
 
-
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Print one error line and exit with code 2."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
 
 
 def clean_errors(fn: F) -> F:
-    """Turn expected errors (bad scenario, bad file, bad value) into one line and exit 2."""
+    """Turn expected errors (bad scenario, bad file, bad value) into one line and exit 2;
+    Ctrl-C exits 130, SIGTERM 143 (workers stopped first), a closed output pipe 141, quietly."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from simkit.experiments import workers
+
         try:
-            return fn(*args, **kwargs)
+            with workers.sigterm_unwinds():
+                done = fn(*args, **kwargs)
+                workers.check_terminated()  # a SIGTERM that arrived inside some __del__
+                return done
         except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:
+            workers.quiet_stdout()
+            raise typer.Exit(141) from None
         except (ValueError, OSError, TypeError, KeyError) as exc:
             fail(str(exc) or type(exc).__name__)
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
+        except workers.Terminated:
+            typer.echo("terminated", err=True)
+            raise typer.Exit(143) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -82,75 +96,124 @@ def _load(path: Path | None):
     return load_scenario(path)
 
 
-def _split(names: str) -> list[str]:
-    return [n.strip() for n in names.split(",") if n.strip()]
+DEFAULT_TIME_LIMIT = 600.0
+"""Wall-clock seconds one run may take on the command line unless --time-limit says."""
+
+# fmt: off
+ScenarioOpt = Annotated[Path | None, typer.Option("--scenario", "-s", help="Scenario file "
+                        "(.toml/.yaml); default: built-in scenario.")]
+BookOpt = Annotated[Path | None, typer.Option("--book", help="Your account list (CSV, see "
+                    "`simkit import`) as the starting book; segment counts follow it.")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Date the --book list describes, "
+                    "YYYY-MM-DD (default: today).")]
+SeedOpt = Annotated[int | None, typer.Option(min=0, help="Random seed (overrides the scenario).")]
+YearsOpt = Annotated[float | None, typer.Option(help="Years to simulate (horizon_years).")]
+ManagersOpt = Annotated[int | None, typer.Option(min=1, help="Account managers (team.managers).")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", metavar="FIELD=VALUE", help="Change "
+                   "a scenario field, e.g. team.cost_per_hour=90 (repeatable; values as in TOML).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the results as JSON instead.")]
+TimeLimitOpt = Annotated[float, typer.Option("--time-limit", min=0.001, help="Wall-clock "
+                         "seconds one run may take before it is stopped.")]
+# fmt: on
+
+
+def _scenario(path: Path | None, *args: Any) -> tuple[Scenario, pd.DataFrame | None]:
+    """The scenario and imported book (or None) a command runs: the file, --book (with
+    --as-of), then --seed, --years, --managers and --set (see simkit.io.overrides)."""
+    from simkit.io.overrides import command_scenario
+
+    book, as_of, seed, years, managers, settings = args
+    flags = {"seed": seed, "horizon_years": years, "team.managers": managers}
+    return command_scenario(path, book, as_of, flags, settings or [])
+
+
+def _flagged(sc: Scenario, *args: Any, swept: list[str]) -> Scenario:
+    """A sweep's base scenario with the flags applied (fields the grid varies refused)."""
+    from simkit.io.overrides import apply_flags
+
+    seed, years, managers, settings = args
+    flags = {"seed": seed, "horizon_years": years, "team.managers": managers}
+    return apply_flags(sc, flags, settings or [], swept)
+
+
+def _check_folder(out: Path | None) -> None:
+    if out is not None and out.exists() and not out.is_dir():
+        fail(f"--out {out}: is a file, not a folder")
+
+
+def _json(data: object) -> None:
+    from simkit.io.json_report import to_json
+
+    typer.echo(to_json(data, indent=2))
+
+
+def _check_scheduler(address: str | None) -> str | None:
+    """--scheduler: a malformed address is refused at once (exit 2), before any work."""
+    from simkit.experiments.workers import check_scheduler_address
+
+    try:
+        return None if address is None else check_scheduler_address(address)
+    except ValueError as exc:
+        fail(str(exc))
 
 
 @app.command()
 @clean_errors
 def run(
     scenario: ScenarioOpt = None,
-    strategy: Annotated[
-        str, typer.Option(help="Strategy name; join with + to combine.")
-    ] = "reactive",
-    replication: Annotated[int, typer.Option(min=0, help="Replication number (seed stream).")] = 0,
-    out: Annotated[
-        Path | None, typer.Option(help="Folder for events/snapshots/accounts files.")
-    ] = None,
+    strategy: Annotated[str, typer.Option(help="Strategy; join names with + .")] = "reactive",
+    replication: Annotated[int, typer.Option(min=0, help="Replication of the first run.")] = 0,
+    replications: Annotated[int, typer.Option(min=1, help="Runs to average.")] = 1,
+    book: BookOpt = None,
+    as_of: AsOfOpt = None,
+    seed: SeedOpt = None,
+    years: YearsOpt = None,
+    managers: ManagersOpt = None,
+    settings: SetOpt = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for the runs' event files.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    json_out: JsonOpt = False,
+    time_limit: TimeLimitOpt = DEFAULT_TIME_LIMIT,
 ) -> None:
-    """Run one strategy once and print its headline figures."""
-    from simkit.analysis.summary import HEADLINE, run_summary
-    from simkit.engine.model import simulate
+    """Run one strategy and print its headline figures (the mean of several runs with 95 %
+    confidence intervals when --replications is above 1)."""
+    import pandas as pd
+
+    from simkit.engine.strategies import get_strategy
+    from simkit.experiments.compare import Comparison
+    from simkit.experiments.runner import Run, run_many
     from simkit.io.files import write_results
+    from simkit.viz.console import figure_lines
 
     if fmt not in ("csv", "parquet"):
         fail(f"--format must be csv or parquet, got {fmt!r}")
-    sc = _load(scenario)
-    res = simulate(sc, strategy, replication)
-    summary = run_summary(res)
-    typer.echo(
-        f"{sc.name} | strategy: {res.strategy} | replication {replication} | "
-        f"{sc.horizon_years:g} years"
-    )
-    for key, label in HEADLINE.items():
-        typer.echo(f"  {label:<32} {_fmt(summary[key])}")
-    if out is not None:
-        for path in write_results(res, out, fmt):
-            typer.echo(f"wrote {path}")
-
-
-def _with_unit(mean: float, half: float | None) -> str:
-    """``mean ±half`` in the unit that suits the mean (M, k or plain)."""
-    a = abs(mean)
-    scale, unit, digits = (1e6, "M", 2) if a >= 1e6 else (1e3, "k", 1) if a >= 1e4 else (1, "", 1)
-    text = f"{mean / scale:,.{digits}f}{unit}"
-    return text if half is None else f"{text} ±{half / scale:,.{digits}f}{unit}"
-
-
-def compact_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Figures as rows, strategies as columns, cells ``mean ±half-width`` (fits a terminal).
-
-    >>> import pandas as pd
-    >>> t = pd.DataFrame({"strategy": ["a"], "metric": ["nrr"], "label": ["NRR (%/yr)"],
-    ...                   "mean": [98.25], "ci_low": [96.0], "ci_high": [100.5]})
-    >>> compact_table(t).loc["NRR (%/yr)", "a"]
-    '98.2 ±2.2'
-    """
-    cells = [
-        "n/a" if m != m else _with_unit(m, None if lo != lo else (hi - lo) / 2)
-        for m, lo, hi in zip(table["mean"], table["ci_low"], table["ci_high"], strict=True)
-    ]
-    wide = table.assign(cell=cells).pivot(index="label", columns="strategy", values="cell")
-    wide.columns.name = None
-    wide.index.name = None
-    return wide.reindex(
-        index=list(dict.fromkeys(table["label"])), columns=list(dict.fromkeys(table["strategy"]))
-    )
-
-
-def _fmt(v: float) -> str:
-    return "n/a" if v != v else f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.1f}"
+    _check_folder(out)
+    sc, book_frame = _scenario(scenario, book, as_of, seed, years, managers, settings)
+    name = get_strategy(strategy).name
+    numbers = list(range(replication, replication + replications))
+    tasks = [Run(sc, strategy, r, out is not None, book_frame, time_limit) for r in numbers]
+    done = run_many(tasks, jobs=1 if replications == 1 else None)
+    written = []
+    for o in done:
+        if o.results is not None and out is not None:
+            folder = out if replications == 1 else out / f"replication-{o.replication}"
+            written += [str(path) for path in write_results(o.results, folder, fmt)]
+    runs = pd.DataFrame([{"strategy": name, "replication": o.replication, **o.summary}
+                         for o in done])  # fmt: skip
+    table = Comparison(sc, [name], replications, runs).table()
+    if json_out:
+        return _json({"command": "run", "scenario": sc.name, "strategy": name,
+                      "years": sc.horizon_years, "replications": numbers,
+                      "summary": table.drop(columns="strategy").to_dict(orient="records"),
+                      "runs": runs.drop(columns="strategy").to_dict(orient="records"),
+                      "written": written})  # fmt: skip
+    which = f"replication {replication}"
+    if replications > 1:
+        which = f"replications {numbers[0]}-{numbers[-1]}, mean ±95% CI half-width"
+    typer.echo(f"{sc.name} | strategy: {name} | {which} | {sc.horizon_years:g} years")
+    typer.echo("\n".join(figure_lines(table)))
+    for path in written:
+        typer.echo(f"wrote {path}")
 
 
 @app.command()
@@ -161,23 +224,50 @@ def compare(
         "reactive,key_account_focus,customer_success,proactive_check_ins"
     ),
     replications: Annotated[int, typer.Option(min=1, help="Replications per strategy.")] = 5,
+    book: BookOpt = None,
+    as_of: AsOfOpt = None,
+    seed: SeedOpt = None,
+    years: YearsOpt = None,
+    managers: ManagersOpt = None,
+    settings: SetOpt = None,
     jobs: Annotated[int | None, typer.Option(min=1, help="Processes (default: automatic).")] = None,
-    out: Annotated[Path, typer.Option(help="Folder for the CSV tables and the PNG figure.")] = Path(
-        "simkit-out"
-    ),
+    out: Annotated[Path, typer.Option(help="Folder for tables, figure.")] = Path("simkit-out"),
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    json_out: JsonOpt = False,
+    time_limit: TimeLimitOpt = DEFAULT_TIME_LIMIT,
 ) -> None:
-    """Compare strategies over common replications; print means with 95 % CIs."""
+    """Compare strategies over common replications; print means with 95 % CIs.
+
+    The tables and the figure are written first, then printed (so `| head` loses nothing).
+    """
+    import io
+
     import pandas as pd
 
     from simkit.experiments.compare import compare as run_compare
     from simkit.io.files import atomic_write_bytes, write_frame
+    from simkit.viz.console import compact_table
     from simkit.viz.plots import compare_bars
 
-    sc = _load(scenario)
-    cmp = run_compare(
-        sc, _split(strategies), replications, jobs=jobs, progress=progress and sys.stderr.isatty()
-    )
+    _check_folder(out)
+    sc, book_frame = _scenario(scenario, book, as_of, seed, years, managers, settings)
+    show = progress and not json_out and sys.stderr.isatty()
+    names = [n.strip() for n in strategies.split(",") if n.strip()]
+    cmp = run_compare(sc, names, replications, jobs=jobs, progress=show,
+                      book=book_frame, time_limit=time_limit)  # fmt: skip
+    table, differences = cmp.table(), cmp.differences()
+    written = [write_frame(cmp.runs, out / "runs.csv"), write_frame(table, out / "summary.csv"),
+               write_frame(differences, out / "differences.csv")]  # fmt: skip
+    buf = io.BytesIO()
+    compare_bars(cmp).savefig(buf, format="png", dpi=110)
+    atomic_write_bytes(out / "compare.png", buf.getvalue())
+    written.append(out / "compare.png")
+    if json_out:
+        return _json({"command": "compare", "scenario": sc.name, "years": sc.horizon_years,
+                      "replications": replications, "strategies": cmp.strategies,
+                      "summary": table.to_dict(orient="records"),
+                      "differences": differences.to_dict(orient="records"),
+                      "written": [str(p) for p in written]})  # fmt: skip
     typer.echo(
         f"{sc.name} | {sc.horizon_years:g} years | {replications} replications | "
         "mean ±95% CI half-width"
@@ -185,20 +275,21 @@ def compare(
     with pd.option_context(
         "display.width", 250, "display.max_columns", 20, "display.max_colwidth", 40
     ):
-        typer.echo(compact_table(cmp.table()).to_string())
-    written = [
-        write_frame(cmp.runs, out / "runs.csv"),
-        write_frame(cmp.table(), out / "summary.csv"),
-        write_frame(cmp.differences(), out / "differences.csv"),
-    ]
-    import io
-
-    fig = compare_bars(cmp)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    atomic_write_bytes(out / "compare.png", buf.getvalue())
-    written.append(out / "compare.png")
+        typer.echo(compact_table(table).to_string())
     typer.echo("wrote " + ", ".join(str(p) for p in written))
+
+
+@app.command("strategies")
+@clean_errors
+def strategies_cmd(json_out: JsonOpt = False) -> None:
+    """List the built-in strategies, one line each (combine them with +, e.g. cs+proactive)."""
+    from simkit.engine.strategies import built_ins
+
+    if json_out:
+        return _json([{"name": n, "aliases": a, "description": d} for n, a, d in built_ins()])
+    for name, aliases, line in built_ins():
+        typer.echo(f"{name:<20} {line}" + (f" (or {', '.join(aliases)})" if aliases else ""))
+    typer.echo("Combine strategies with +, e.g. --strategy cs+proactive.")
 
 
 @scenario_app.command("show")
@@ -236,12 +327,12 @@ def scenario_validate(
 @exercises_app.command("build")
 @clean_errors
 def exercises_build(
-    source: Annotated[
-        Path, typer.Option(help="Folder of source notebooks (with solutions).")
-    ] = Path("exercises/source"),
-    out: Annotated[
-        Path, typer.Option(help="Folder that receives student/ and instructor/.")
-    ] = Path("exercises"),
+    source: Annotated[Path, typer.Option(help="Source notebooks (with solutions).")] = Path(
+        "exercises/source"
+    ),
+    out: Annotated[Path, typer.Option(help="Receives student/ and instructor/.")] = Path(
+        "exercises"
+    ),
 ) -> None:
     """Write student versions (no solutions, no outputs) and instructor answer keys."""
     from simkit.teaching.build import build
@@ -280,7 +371,7 @@ def import_portfolio(
     typer.echo(describe(book))
     if out is not None:
         sc = scenario_for(book, _load(scenario))
-        typer.echo(f"wrote {save_scenario(sc, out)} (run it with this CSV as the starting book)")
+        typer.echo(f"wrote {save_scenario(sc, out)}; try: simkit compare -s {out} --book {file}")
 
 
 @app.command()
@@ -296,41 +387,35 @@ def dashboard(
         raise typer.Exit(code)
 
 
+# fmt: off
+CohortTableArg = Annotated[Path, typer.Argument(help="Cohort table CSV with columns "
+    "period,survivors: the cohort's size at period 0, then how many were still active after "
+    "each contract period (counts, or shares starting at 1 or 100).")]
+CalibrationModeOpt = Annotated[str, typer.Option(help="behaviour: the full model, renewal "
+    "parameters tuned under the baseline strategy (for what-ifs); theory: renewal "
+    "probabilities from the fitted sBG model, strategies off (reproduces the curve exactly).")]
+PeriodMonthsOpt = Annotated[int | None, typer.Option(min=1, max=120, help="Months per period "
+    "of the table (default: the term).")]
+CohortSizeOpt = Annotated[float | None, typer.Option(help="Accounts the cohort started with, "
+    "when the table holds shares.")]
+BaselineOpt = Annotated[str, typer.Option(help="Strategy the cohort was managed with "
+    "(behaviour mode).")]
+CohortAccountsOpt = Annotated[int, typer.Option(min=100, max=200_000, help="Simulated cohort "
+    "size (behaviour mode).")]
+# fmt: on
+
+
 @app.command("calibrate")
 @clean_errors
 def calibrate_cmd(
-    table: Annotated[
-        Path,
-        typer.Argument(
-            help="Cohort table CSV with columns period,survivors: the cohort's size at period "
-            "0, then how many were still active after each contract period (counts, or shares "
-            "starting at 1 or 100)."
-        ),
-    ],
+    table: CohortTableArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Scenario file to write (.toml/.yaml).")],
     scenario: ScenarioOpt = None,
-    mode: Annotated[
-        str,
-        typer.Option(
-            help="behaviour: the full model, renewal parameters tuned under the baseline "
-            "strategy (for what-ifs); theory: renewal probabilities from the fitted sBG model, "
-            "strategies off (reproduces the curve exactly)."
-        ),
-    ] = "behaviour",
-    period_months: Annotated[
-        int | None,
-        typer.Option(min=1, max=120, help="Months per period of the table (default: the term)."),
-    ] = None,
-    cohort_size: Annotated[
-        float | None,
-        typer.Option(help="Accounts the cohort started with, when the table holds shares."),
-    ] = None,
-    baseline: Annotated[
-        str, typer.Option(help="Strategy the cohort was managed with (behaviour mode).")
-    ] = "reactive",
-    accounts: Annotated[
-        int, typer.Option(min=100, max=200_000, help="Simulated cohort size (behaviour mode).")
-    ] = 3000,
+    mode: CalibrationModeOpt = "behaviour",
+    period_months: PeriodMonthsOpt = None,
+    cohort_size: CohortSizeOpt = None,
+    baseline: BaselineOpt = "reactive",
+    accounts: CohortAccountsOpt = 3000,
 ) -> None:
     """Fit a cohort table (sBG model) and write a scenario whose accounts renew like it."""
     import warnings
@@ -345,15 +430,9 @@ def calibrate_cmd(
     base = _load(scenario)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = calibrate(
-            base,
-            table,
-            n_start=cohort_size,
-            period_months=period_months,
-            behaviour=mode == "behaviour",
-            baseline=baseline,
-            accounts=accounts,
-        )
+        result = calibrate(base, table, n_start=cohort_size, period_months=period_months,
+                           behaviour=mode == "behaviour", baseline=baseline,
+                           accounts=accounts)  # fmt: skip
     typer.echo(result.report())
     for w in caught:
         if issubclass(w.category, RuntimeWarning) and str(w.message).startswith("calibrate:"):
@@ -405,31 +484,45 @@ def sweep_cmd(
         Path, typer.Option("--out", "-o", help="Results (.csv or .parquet); re-run to resume.")
     ] = Path("simkit-out/sweep.csv"),
     scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.")
+        str | None,
+        typer.Option(
+            help="Dask scheduler address, e.g. tcp://127.0.0.1:8786.", callback=_check_scheduler
+        ),
     ] = None,
     jobs: Annotated[int | None, typer.Option(min=1, help="Local processes (default: all).")] = None,
     replications: Annotated[
         int | None, typer.Option(min=1, help="Replications per cell (overrides the file).")
     ] = None,
+    seed: SeedOpt = None,
+    years: YearsOpt = None,
+    managers: ManagersOpt = None,
+    settings: SetOpt = None,
     frontier: Annotated[
         bool, typer.Option("--frontier", help="Also write the cost-vs-revenue frontier.")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Start a sweep of more than 2,000 runs without asking.")
+    ] = False,
 ) -> None:
     """Run every grid point x strategy x replication; save runs as they finish (resumable)."""
     import pandas as pd
 
     from simkit.experiments.frontier import choose_cost
+    from simkit.experiments.store import SUFFIXES, check_target
     from simkit.experiments.sweep import load_sweep_spec, sweep
 
+    check_target(out, SUFFIXES, "the sweep results")  # every output, before any work
+    if frontier:
+        check_target(out.with_name(out.stem + "-frontier.png"), (".png",), "the frontier")
+        check_target(out.with_name(out.stem + "-frontier.csv"), (".csv",), "the frontier table")
     spec = load_sweep_spec(grid_file)
+    base = _flagged(spec.scenario, seed, years, managers, settings, swept=list(spec.grid))
     reps = replications or spec.replications
     sizes = " x ".join(f"{k} ({len(v)})" for k, v in spec.grid.items()) or "no grid"
-    typer.echo(
-        f"{spec.scenario.name} | {sizes} | {len(spec.strategies)} strategies | {reps} replications"
-    )
+    typer.echo(f"{base.name} | {sizes} | {len(spec.strategies)} strategies | {reps} replications")
     runs = sweep(
-        spec.scenario,
+        base,
         spec.grid,
         spec.strategies,
         reps,
@@ -437,6 +530,7 @@ def sweep_cmd(
         scheduler=scheduler,
         path=out,
         progress=progress and sys.stderr.isatty(),
+        confirm=yes,
     )
     reused = runs.attrs.get("reused", 0)
     typer.echo(f"{len(runs)} runs ({reused} already saved in {out}, {len(runs) - reused} new)")
@@ -478,15 +572,25 @@ def frontier_cmd(
     """Cost against revenue for every strategy and team size; mark the efficient frontier."""
     import pandas as pd
 
+    from simkit.engine.safe_load import shorten
+    from simkit.experiments.store import check_target
+
+    if runs_file.is_dir():
+        fail(f"{runs_file}: is a folder; give the file of runs")
     if not runs_file.is_file():
         fail(f"{runs_file}: no such file")
     suffix = runs_file.suffix.lower()
-    if suffix == ".csv":
-        runs = pd.read_csv(runs_file)
-    elif suffix in (".parquet", ".pq"):
-        runs = pd.read_parquet(runs_file)
-    else:
+    if suffix not in (".csv", ".parquet", ".pq"):
         fail(f"{runs_file}: read a .csv or .parquet file of runs")
+    # Every output is checked before any work or writing: the figure and the table beside it.
+    check_target(out, (".png", ".svg", ".pdf"), "the figure")
+    table = check_target(out.with_suffix(".csv"), (".csv",), "the frontier table")
+    if table.resolve() == runs_file.resolve():
+        fail(f"{table}: the frontier table would overwrite the runs it reads; choose another -o")
+    try:
+        runs = pd.read_csv(runs_file) if suffix == ".csv" else pd.read_parquet(runs_file)
+    except (ValueError, OSError) as exc:
+        fail(f"{runs_file}: cannot read the runs ({shorten(str(exc), 100)})")
     _write_frontier(runs, out, cost, value, along)
 
 

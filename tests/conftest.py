@@ -8,6 +8,7 @@ Screenshots and the server log go to ``test-artifacts/`` (git-ignored).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+FOREIGN_HOST = "evil.example"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -26,6 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # a stranger's site that resolves to this machine (DNS rebinding), for the Host check
+    f"--host-resolver-rules=MAP {FOREIGN_HOST} 127.0.0.1",
 ]
 
 
@@ -75,9 +79,23 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _ready_url(log: Path, proc: subprocess.Popen, timeout: float = 15) -> str | None:
+    """The URL with its token that ``simkit dashboard`` prints when it is ready."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(r"dashboard ready: (http://\S+\?token=\S+)", log.read_text())
+        if found:
+            return found.group(1)
+        if proc.poll() is not None:
+            return None
+        time.sleep(0.1)
+    return None
+
+
 @pytest.fixture(scope="session")
 def dashboard_url(artifacts: Path) -> Iterator[str]:
-    """Start ``simkit dashboard`` on a free 127.0.0.1 port; stop it, and its kernels, after.
+    """Start ``simkit dashboard`` on a free 127.0.0.1 port and give the URL it prints, with
+    its access token (``http://127.0.0.1:PORT/?token=...``); stop it, and its kernels, after.
 
     The server is its own process group, so a kill on timeout reaches Voila too.
     """
@@ -90,7 +108,8 @@ def dashboard_url(artifacts: Path) -> Iterator[str]:
         if script.is_file()
         else [sys.executable, "-c", "from simkit.cli import app; app()"]
     )
-    with open(artifacts / "dashboard-server.log", "w") as log:
+    log_path = artifacts / "dashboard-server.log"
+    with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [*cli, "dashboard", "--port", str(port)],
             stdout=log,
@@ -99,12 +118,13 @@ def dashboard_url(artifacts: Path) -> Iterator[str]:
         )
         url = f"http://127.0.0.1:{port}/"
         try:
-            if not wait_ready(url, timeout=60, process=proc):
+            ready = wait_ready(url, timeout=60, process=proc) and _ready_url(log_path, proc)
+            if not ready:
                 proc.kill()
                 log.flush()
-                tail = (artifacts / "dashboard-server.log").read_text()[-2000:]
+                tail = log_path.read_text()[-2000:]
                 pytest.fail(f"the dashboard did not start within 60 s:\n{tail}")
-            yield url
+            yield ready
         finally:
             _stop_server(proc)
 
@@ -155,4 +175,51 @@ def dashboard_page(chromium, dashboard_url: str) -> Iterator[object]:
     page.goto(dashboard_url)
     page.get_by_role("button", name="Run comparison").wait_for()
     yield page
-    context.close()
+    close_page(page)
+
+
+def close_page(page) -> None:
+    """Leave the page as a person would (Voila's unload handler then shuts its kernel down,
+    freeing its place under the server's cap on pages) and close its browser context."""
+    try:
+        page.goto("about:blank")
+        page.wait_for_timeout(300)  # let the shutdown beacon go out
+    finally:
+        page.context.close()
+
+
+# -- the bad-input suite's report ------------------------------------------------------------
+BAD_INPUT_KIND = "bad_input_kind"
+"""Report property naming the kind of a case of the bad-input suite (tests/test_bad_input.py)."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[object]:
+    """Tag the reports of bad-input cases with their kind (from the case, or the test's
+    ``bad_input_kind`` attribute), so the summary below can count them, with xdist too."""
+    report = yield
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    kind = getattr(params.get("case"), "kind", None) or getattr(
+        getattr(item, "function", None), BAD_INPUT_KIND, None
+    )
+    if kind and report.when == "call":
+        report.user_properties.append((BAD_INPUT_KIND, kind))
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: object) -> None:
+    """After the run: how many bad-input cases of each kind passed and failed."""
+    counts: dict[str, list[int]] = {}
+    for outcome, column in (("passed", 0), ("failed", 1)):
+        for report in terminalreporter.stats.get(outcome, []):  # type: ignore[attr-defined]
+            kind = dict(getattr(report, "user_properties", ())).get(BAD_INPUT_KIND)
+            if kind and getattr(report, "when", None) == "call":
+                counts.setdefault(kind, [0, 0])[column] += 1
+    if not counts:
+        return
+    write = terminalreporter.write_line  # type: ignore[attr-defined]
+    terminalreporter.write_sep("-", "bad-input cases by kind")  # type: ignore[attr-defined]
+    for kind, (passed, failed) in sorted(counts.items()):
+        write(f"{kind:<40} {passed + failed:>6}" + (f"  ({failed} FAILED)" if failed else ""))
+    total = [sum(c[i] for c in counts.values()) for i in (0, 1)]
+    write(f"{'all bad-input cases':<40} {sum(total):>6}  ({total[0]} passed, {total[1]} failed)")

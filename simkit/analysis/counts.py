@@ -12,9 +12,14 @@ Definitions
 * Periods are half-open on the left: period ``k`` covers ``(edges[k], edges[k + 1]]``; the
   state "at" a boundary includes everything that happened at that instant
   (:func:`period_edges` gives the boundaries).
-* An account is *active* when it is a customer or loyal. The accounts active at the start of
-  a period form its *cohort*: retention, revenue retention and engagement are measured on
-  the cohort; new business on everyone.
+* An account is *active* (a client) when it is a customer or loyal. The accounts active at
+  the start of a period form its *cohort*: retention, revenue retention and engagement are
+  measured on the cohort; new business on everyone.
+* Only clients churn. A prospect whose deal is lost (stage ``lost``) was never a client: it
+  is counted in ``lost_deals``, never in ``lost`` (clients who left) nor as former.
+* Money and hours are totals over the period *and* over the runs pooled in a row (``runs``
+  says how many); the registry puts them per run and per year
+  (:mod:`simkit.analysis.metrics.periods`).
 * An account's stage and ARR at any time are those after its last event at or before it
   (every account has an ``init`` or ``arrival`` row, so the log alone tells them).
 
@@ -35,6 +40,8 @@ Definitions
 [2, 1, 1]
 >>> table[["start_arr", "churned_arr", "expansion"]].iloc[0].tolist()
 [150.0, 50.0, 20.0]
+>>> float(table["customer_years"].iloc[0])   # account 0 all year, account 1 for 100 days
+1.273972602739726
 """
 
 from __future__ import annotations
@@ -46,9 +53,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simkit.engine.accounts import ACTIVE_STAGES
+from simkit.engine.accounts import ACTIVE_STAGES, STAGES
 from simkit.engine.events import EVENTS
-from simkit.engine.scenario import DAYS_PER_MONTH
+from simkit.engine.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, SEGMENTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from simkit.engine.scenario import Scenario
@@ -73,21 +80,28 @@ GROUPS = ("strategy", "replication", "segment")
 """What :func:`count_periods` can group by."""
 
 COUNTS: dict[str, str] = {
-    "start": "active accounts at the period start (the cohort)",
-    "end": "active accounts at the period end, new ones included",
-    "lost": "cohort accounts no longer active at the period end",
+    "start": "clients (customers and loyal) at the period start: the cohort",
+    "end": "clients at the period end, new ones included",
+    "lost": "cohort clients no longer clients at the period end: they churned or defected "
+    "(lost deals are never counted here: a prospect is not a client)",
     "start_arr": "ARR of the cohort at the period start",
-    "end_arr": "ARR of the active accounts at the period end",
-    "engaged": "cohort accounts with a two-way contact (touch, resolved issue, survey answer)",
-    "revenue": "revenue earned: every account's ARR integrated over the period, per 365 days",
-    "new": "prospects converted to customers",
+    "end_arr": "ARR of the clients at the period end",
+    "engaged": "cohort clients with a two-way contact (touch, resolved issue, survey answer)",
+    "revenue_earned": "revenue earned: every account's ARR integrated over the period, per "
+    "365 days (a total over the period)",
+    "customer_years": "client-years: clients integrated over the period, in years",
+    "acquisition_cost_years": "client-years, each weighted by the acquisition cost of the "
+    "client's segment (over customer_years: the clients' mean acquisition cost)",
+    "new": "deals won: prospects converted to customers",
+    "lost_deals": "deals lost: prospects that left the pipeline without becoming customers",
     "new_arr": "ARR of the converted prospects",
+    "acquisition_costs": "deals won times the acquisition cost of their segment",
     "expansion": "ARR the cohort gained from upsells",
     "contraction": "ARR the cohort lost to smaller renewals (a positive amount)",
-    "churned_arr": "ARR of cohort accounts that churned or defected (a positive amount)",
+    "churned_arr": "ARR of cohort clients that churned or defected (a positive amount)",
     "all_expansion": "ARR gained from upsells by any account",
     "all_contraction": "ARR lost to smaller renewals by any account",
-    "all_churned": "ARR of any account that churned or defected",
+    "all_churned": "ARR of any client that churned or defected",
     "renewed": "contracts renewed",
     "up_for_renewal": "contracts that reached their end (renewed or churned)",
     "upsells": "upsell or cross-sell pitches accepted",
@@ -97,17 +111,30 @@ COUNTS: dict[str, str] = {
     "responses": "survey answers",
     "promoters": "survey answers of 9 or 10",
     "detractors": "survey answers of 0 to 6",
+    "touches_made": "proactive touches made: check-ins, reviews, rescue calls (an "
+    "upsell pitch is no proactive touch)",
+    "missed_touches": "proactive touches given up: no manager was free within their window",
     "manager_hours": "account-manager hours spent",
     "capacity_hours": "team hours available (managers x hours per week x weeks), over the runs",
-    "cost_per_hour": "the team's cost per hour (NaN when the runs of a row differ)",
+    "manager_years": "managers on the team times the period's length in years, over the runs",
+    "cost_per_hour": "the cost of an hour worked (NaN when the runs of a row differ)",
+    "manager_salary": "a manager's yearly cost as paid headcount (NaN when the runs differ)",
+    "gross_margin": "the gross margin, a fraction (NaN when the runs of a row differ)",
+    "discount_rate": "the discount rate per year, a fraction (NaN when the runs differ)",
 }
 """Every count :func:`count_periods` takes, in the order of its columns, with its meaning.
-A metric needing a number not here needs a new count (one more column below)."""
+A metric needing a number not here needs a new count (one more column below). The last
+four are the scenario's prices, so that metrics can turn counts into money; they and
+``capacity_hours``, ``manager_years``, ``acquisition_*`` are NaN without a scenario."""
 
 _INT_COUNTS = frozenset(
-    {"start", "end", "lost", "engaged", "new", "renewed", "up_for_renewal", "upsells"}
-    | {"pitches", "resolved", "responses", "promoters", "detractors"}
+    {"start", "end", "lost", "engaged", "new", "lost_deals", "renewed", "up_for_renewal"}
+    | {"upsells", "pitches", "resolved", "responses", "promoters", "detractors"}
+    | {"touches_made", "missed_touches"}
 )
+
+_PRICES = ("cost_per_hour", "manager_salary", "gross_margin", "discount_rate")
+"""Counts that are one price per row: the runs' common value, NaN when they differ."""
 
 
 def period_edges(horizon_days: float, period: str) -> np.ndarray:
@@ -161,17 +188,31 @@ def _account_ids(run: np.ndarray, account: np.ndarray, n_runs: int) -> tuple[np.
 
 def _team(
     scenario: Scenario | Mapping[tuple[str, int], Scenario] | None, runs: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
-    """Team hours per day and cost per hour of each run (NaN without a scenario)."""
+) -> dict[str, np.ndarray]:
+    """Each run's team and prices: ``hours_per_day``, ``managers`` and the :data:`_PRICES`
+    (one value per run), and ``acquisition`` (one row per run, one column per segment).
+    All NaN without a scenario."""
     n = len(runs)
     if scenario is None:
-        return np.full(n, np.nan), np.full(n, np.nan)
+        out = {k: np.full(n, np.nan) for k in ("hours_per_day", "managers", *_PRICES)}
+        out["acquisition"] = np.full((n, len(SEGMENTS)), np.nan)
+        return out
     if isinstance(scenario, Mapping):
         scs = [scenario[(r.strategy, r.replication)] for r in runs.itertuples(index=False)]
     else:
         scs = [scenario] * n
-    per_day = np.array([s.team.managers * s.team.hours_per_week / 7.0 for s in scs])
-    return per_day, np.array([float(s.team.cost_per_hour) for s in scs])
+    econ = [s.economics for s in scs]
+    return {
+        "hours_per_day": np.array([s.team.managers * s.team.hours_per_week / 7.0 for s in scs]),
+        "managers": np.array([float(s.team.managers) for s in scs]),
+        "cost_per_hour": np.array([float(s.team.cost_per_hour) for s in scs]),
+        "manager_salary": np.array([float(e.manager_salary) for e in econ]),
+        "gross_margin": np.array([float(e.gross_margin) for e in econ]),
+        "discount_rate": np.array([float(e.discount_rate) for e in econ]),
+        "acquisition": np.array(
+            [[float(getattr(e.acquisition_cost, seg)) for seg in SEGMENTS] for e in econ]
+        ).reshape(n, len(SEGMENTS)),
+    }
 
 
 def count_periods(
@@ -189,7 +230,9 @@ def count_periods(
     edges : period boundaries in days, from :func:`period_edges`.
     by : any of :data:`GROUPS`; ``()`` pools everything into one row per period.
     scenario : the scenario the runs faced, or one per ``(strategy, replication)``; gives the
-        team's ``capacity_hours`` and ``cost_per_hour`` (NaN without it).
+        team's ``capacity_hours`` and ``manager_years``, the acquisition costs and the
+        prices (``cost_per_hour``, ``manager_salary``, ``gross_margin``, ``discount_rate``);
+        those are NaN without it.
 
     Returns
     -------
@@ -216,6 +259,9 @@ def count_periods(
     uid, n_acc = _account_ids(run, ev["account"].to_numpy(), len(runs))
     code = _codes(ev["event"], EVENTS)
     active = ev["stage_after"].isin(ACTIVE_STAGES).to_numpy()
+    first = ev["stage_before"].isna().to_numpy()
+    moved = first | (_codes(ev["stage_before"], STAGES) != _codes(ev["stage_after"], STAGES))
+    seg = _codes(ev["segment"], SEGMENTS)
     arr = ev["arr"].to_numpy(dtype=float)
     change = ev["arr_change"].to_numpy(dtype=float)
 
@@ -286,13 +332,34 @@ def count_periods(
     engaged_acc = engaged_pairs % n_acc
     engaged = np.bincount(acc_group[engaged_acc] * n_per + engaged_pairs // n_acc, minlength=cells)
 
-    # the team: runs pooled in each group, their hours available and cost per hour
-    per_day, rate = _team(scenario, runs)
+    # the team: runs pooled in each group, their hours available, headcount and prices
+    team = _team(scenario, runs)
     member = np.zeros((n_groups, len(runs)))
     member[acc_group[has_events], acc_run[has_events]] = 1.0
     days = np.diff(edges)
-    rates = [np.unique(rate[m > 0]) for m in member]
-    group_rate = np.array([r[0] if len(r) == 1 else np.nan for r in rates])
+
+    def price(name: str) -> np.ndarray:
+        """One price per group: the value its runs share, NaN when they differ."""
+        values = [np.unique(team[name][m > 0]) for m in member]
+        return np.repeat([v[0] if len(v) == 1 else np.nan for v in values], n_per)
+
+    # each event's acquisition cost (its run's price for its segment; 0 outside the segments)
+    cost_of = np.where(seg >= 0, team["acquisition"][run, seg.clip(0)], 0.0)
+    integrals = _integrals(
+        time,
+        uid,
+        moved | (change != 0),
+        {
+            "revenue_earned": np.where(active, arr, 0.0),
+            "customer_years": active.astype(float),
+            "acquisition_cost_years": np.where(active, cost_of, 0.0),
+        },
+        acc_group,
+        edges,
+        n_groups,
+    )
+    pitch = ev["detail"].eq("pitch").to_numpy(bool) if "detail" in ev.columns else False
+    proactive = (c_in == e["touch"]) & ~np.broadcast_to(pitch, time.shape)[inside]
 
     columns = {
         "start": act_count[:, :-1],
@@ -301,9 +368,11 @@ def count_periods(
         "start_arr": arr_sum[:-1].T,
         "end_arr": arr_sum[1:].T,
         "engaged": engaged,
-        "revenue": _revenue(time, uid, arr, change, ev, acc_group, edges, n_groups),
+        **integrals,
         "new": number(c_in == e["convert"]),
+        "lost_deals": number(c_in == e["lost"]),
         "new_arr": total(c_in == e["convert"], chg),
+        "acquisition_costs": total(c_in == e["convert"], cost_of[inside]),
         "expansion": total(upsell & cohort, chg),
         "contraction": -total(contract & cohort, chg),
         "churned_arr": -total(gone & cohort, chg),
@@ -319,12 +388,17 @@ def count_periods(
         "responses": number(survey),
         "promoters": number(survey & (val >= 9)),
         "detractors": number(survey & (val <= 6)),
+        "touches_made": number(proactive),
+        "missed_touches": number(c_in == e["touch_missed"]),
         "manager_hours": total(
             np.ones(len(cell), dtype=bool), ev["hours"].to_numpy(dtype=float)[inside]
         ),
-        "capacity_hours": np.outer(member @ per_day, days),
-        "cost_per_hour": np.repeat(group_rate, n_per),
+        "capacity_hours": np.outer(member @ team["hours_per_day"], days),
+        "manager_years": np.outer(member @ team["managers"], days / DAYS_PER_YEAR),
+        **{name: price(name) for name in _PRICES},
     }
+    if scenario is None:  # no prices: what winning a client costs is unknown
+        columns["acquisition_costs"] = columns["acquisition_cost_years"] = np.full(cells, np.nan)
     rows = np.repeat(np.arange(n_groups), n_per)
     out = {col: groups[col].iloc[rows].reset_index(drop=True) for col in by}
     out["period"] = np.tile(np.arange(n_per), n_groups)
@@ -348,32 +422,37 @@ def rows(table: pd.DataFrame) -> list[dict[str, object]]:
     return [{name: values[i] for name, values in columns.items()} for i in range(len(table))]
 
 
-def _revenue(
+def _integrals(
     time: np.ndarray,
     uid: np.ndarray,
-    arr: np.ndarray,
-    change: np.ndarray,
-    ev: pd.DataFrame,
+    step: np.ndarray,
+    levels: Mapping[str, np.ndarray],
     acc_group: np.ndarray,
     edges: np.ndarray,
     n_groups: int,
-) -> np.ndarray:
-    """Revenue per (group, period): every account's ARR integrated over time, per 365 days.
+) -> dict[str, np.ndarray]:
+    """Amounts held over time, integrated per (group, period), per 365 days.
 
-    An account's ARR changes only at events that change it (and is set at its first row);
-    each level holds until the next change, the last until the end of the horizon.
+    ``levels`` maps a name to each event's level after it (ARR paid, 1 for a client, ...);
+    a level changes only at the events flagged in ``step`` (a change of ARR or stage, and
+    each account's first row) and holds until the account's next step, its last one until
+    the end of the horizon. Revenue is the integral of ARR: ARR x days / 365.
     """
-    step = (change != 0) | ev["stage_before"].isna().to_numpy()
-    t, a, v = time[step], uid[step], arr[step]
+    t, a = time[step], uid[step]
     order = np.lexsort((t, a))  # by account, then time (stable for equal times)
-    t, a, v = t[order], a[order], v[order]
+    t, a = t[order], a[order]
     until = np.append(t[1:], edges[-1])
     until[:-1][a[1:] != a[:-1]] = edges[-1]  # an account's last step runs to the horizon
-    pay = v > 0
-    t, until, v, g = t[pay], until[pay], v[pay], acc_group[a[pay]]
+    g = acc_group[a]
     n_per = len(edges) - 1
-    out = np.zeros((n_groups, n_per))
-    for k in range(n_per):
-        overlap = (np.minimum(until, edges[k + 1]) - np.maximum(t, edges[k])).clip(min=0)
-        out[:, k] = np.bincount(g, weights=v * overlap / 365.0, minlength=n_groups)
+    out = {}
+    for name, level in levels.items():
+        v = level[step][order]
+        held = v != 0
+        tk, uk, vk, gk = t[held], until[held], v[held], g[held]
+        table = np.zeros((n_groups, n_per))
+        for k in range(n_per):
+            overlap = (np.minimum(uk, edges[k + 1]) - np.maximum(tk, edges[k])).clip(min=0)
+            table[:, k] = np.bincount(gk, weights=vk * overlap / 365.0, minlength=n_groups)
+        out[name] = table
     return out

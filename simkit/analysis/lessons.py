@@ -43,13 +43,15 @@ __all__ = [
 ]
 
 EXITS = ("churn", "defect")
-"""Events by which a customer leaves: not renewing, or leaving mid-term for a competitor."""
+"""Events by which a customer leaves (and becomes former): not renewing, or leaving mid-term
+for a competitor. A lost deal (event ``lost``) is no exit: the prospect was never a client."""
 
 _STAGE_NOUN = {
     "prospect": "a prospect",
     "customer": "a customer",
     "loyal": "a loyal customer",
     "former": "a former customer",
+    "lost": "a lost deal (never a customer)",
 }
 
 
@@ -245,6 +247,10 @@ def account_story(results: Results, account: int) -> str:
         parts.append(f"Its account manager reached out {_times(int(touches.sum()))} ({listed}).")
     elif str(first["stage_after"]) != "prospect" or count.get("convert", 0):
         parts.append("Nobody contacted it unless it called with a problem.")
+    if count.get("touch_missed", 0):
+        n = int(count["touch_missed"])
+        parts.append(f"{_many(n, 'planned touch was', 'planned touches were')} missed: no "
+                     "manager was free in time.")  # fmt: skip
     if count.get("survey", 0):
         scores = ", ".join(str(int(v)) for v in story.loc[name == "survey", "value"])
         parts.append(f"Its survey answers (0-10) were {scores}.")

@@ -1,15 +1,17 @@
 """The metric registry: every figure the summaries report, defined once.
 
 A *metric* here is one figure of a run or a period -- churn, NRR, CLV, team utilisation --
-with everything the rest of simkit needs to show it: its name (the column in tables), a
-label and unit for people, the period basis of the headline figure, whether higher is
-better, and how to compute it. The computing is always the same two steps:
+with everything the rest of simkit needs to show it (:class:`~simkit.analysis.metric.Metric`):
+its name (the column in tables), a label that always carries its unit and basis, whether
+higher is better, and how to compute it. The computing is always the same steps:
 
 1. the counting core (:func:`simkit.analysis.counts.count_periods`) counts, per period,
    the numbers listed in :data:`simkit.analysis.counts.COUNTS` -- clients at the start,
    clients lost, ARR churned, survey answers ...;
 2. the metric's ``inputs`` picks the arguments of its *plain function* (from
-   :mod:`simkit.analysis.metrics`) out of those counts, and the function computes it.
+   :mod:`simkit.analysis.metrics`) out of those counts, and the function computes it;
+3. a figure per year is put per year by one rule for every period length (totals divided
+   by the years, retention compounded: :mod:`simkit.analysis.metric`).
 
 So a metric on simulation results means exactly what the plain function a trainee uses by
 hand means. :data:`METRICS` holds the entries in the order tables show them;
@@ -21,8 +23,28 @@ hand means. :data:`METRICS` holds the entries in the order tables show them;
 ('Churn', '%', 'per year', 'lower', 'churn_rate')
 >>> m.value({"lost": 5, "start": 100})
 5.0
->>> label("nrr"), label("nrr", with_unit=False), headline()["nrr"]
-('NRR (%)', 'NRR', 'NRR (%/yr)')
+>>> label("nrr"), label("nrr", with_unit=False), headline()["revenue"]
+('NRR (% per year)', 'NRR', 'Revenue (per year)')
+
+Money
+-----
+Every money figure is per year, annualised one way: the total over the measured period
+divided by the runs pooled and by the period's length in years (over a run: the total over
+the horizon divided by ``horizon_years``). ``gross_profit`` is revenue x gross margin;
+``team_cost`` the team as paid headcount (managers x yearly salary); ``strategy_cost`` the
+hours worked x cost per hour (what a strategy uses of the team); ``acquisition_spend`` the
+deals won x the acquisition cost of their segment; ``operating_profit`` gross profit less
+headcount less acquisition. The return of a strategy against a baseline is
+:func:`simkit.analysis.economics.strategy_return`.
+
+One CLV family
+--------------
+``clv_simple`` is the articles' CLV: average yearly revenue per client x expected lifespan
+(1 / yearly churn) - the clients' mean acquisition cost. ``clv_margin`` is the discounted
+margin CLV ``m r / (1 + i - r)``: m = gross margin x average yearly revenue per client, r =
+yearly logo retention, i = the scenario's discount rate, before acquisition. With i = 0 and
+a margin of 1, ``clv_margin`` = revenue x r / (1 - r) = revenue x (lifespan - 1): the simple
+form's revenue over the lifespan less one year, since 1 / (1 - r) - 1 = r / (1 - r).
 
 Adding a metric
 ---------------
@@ -48,13 +70,25 @@ If it needs a number the counting core does not count yet, add that count to
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
-from typing import Any
 
 from simkit.analysis import metrics
-from simkit.analysis.counts import COUNTS
+from simkit.analysis.metric import (
+    AT_END,
+    AT_START,
+    BASES,
+    DIRECTIONS,
+    PER_QUARTER,
+    PER_YEAR,
+    UNITS,
+    WHOLE_HORIZON,
+    CountInputs,
+    Counts,
+    Metric,
+    from_counts,
+    period_years,
+)
 
 __all__ = [
     "AT_END",
@@ -65,6 +99,7 @@ __all__ = [
     "HeadlineView",
     "METRICS",
     "Metric",
+    "PER_QUARTER",
     "PER_YEAR",
     "UNITS",
     "WHOLE_HORIZON",
@@ -77,171 +112,76 @@ __all__ = [
     "unregister",
 ]
 
-PER_YEAR = "per year"
-"""Basis of a rate: the headline figure is the length-weighted mean of the yearly values."""
-WHOLE_HORIZON = "whole horizon"
-"""Basis of a total or an average over the whole run (revenue, hours, NPS of all answers)."""
-AT_END = "at end"
-"""Basis of a state at the end of the horizon (ARR at end)."""
-AT_START = "at start"
-"""Basis of a state at the start of the horizon (accounts at start)."""
-BASES = (PER_YEAR, WHOLE_HORIZON, AT_END, AT_START)
-"""The period bases a metric can have."""
 
-UNITS = {
-    "%": "a percentage, 0-100 (NRR and utilisation can exceed 100)",
-    "currency": "money, in the currency of the scenario",
-    "days": "days",
-    "hours": "account-manager hours",
-    "score": "a score without a unit (NPS runs from -100 to 100)",
-    "accounts": "a number of accounts",
-}
-"""Units a metric can have, and what each means."""
-
-DIRECTIONS = ("higher", "lower", "neither")
-"""Whether a higher value is better, a lower one, or neither (a trade-off, like hours)."""
-
-Counts = Mapping[str, Any]
-"""One row of counts: a count name (or ``period_start``/``period_end``) -> its value."""
+# -------------------------------------------------------------- inputs built from counts
+def _nan(*values: object) -> bool:
+    return any(math.isnan(float(v)) for v in values)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
-class CountInputs:
-    """Arguments of a plain function read straight from counts: ``arguments`` maps each
-    argument to the count it takes. Build it with :func:`from_counts`."""
+def _client_rates(c: Counts) -> tuple[float, float] | None:
+    """A row's average yearly revenue per client and yearly logo retention (a fraction).
 
-    arguments: Mapping[str, str]
-
-    def __call__(self, counts: Counts) -> dict[str, Any]:
-        """The keyword arguments for the plain function, read from a row of counts."""
-        return {arg: counts[name] for arg, name in self.arguments.items()}
-
-
-def from_counts(*same: str, **renamed: str) -> CountInputs:
-    """Inputs taken straight from counts: each argument of the plain function is one count.
-
-    ``from_counts("start_arr", "contraction")`` passes the counts of those names as the
-    arguments of the same names; ``from_counts(successes="upsells")`` renames.
-
-    >>> from_counts("start", retained="end")({"start": 10, "end": 8, "lost": 2})
-    {'start': 10, 'retained': 8}
+    Revenue per client-year (revenue earned over the clients integrated over time) is
+    revenue per client per year whatever the period's length; the cohort's retention over
+    the period is compounded to a year. None without clients or time.
     """
-    return CountInputs({**{name: name for name in same}, **renamed})
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One figure the summaries report, with its label, unit, basis and how to compute it.
-
-    A metric is computed either by a plain function of :mod:`simkit.analysis.metrics`
-    (``function`` and ``inputs``) or is a count of the counting core as it is (``count``).
-
-    Attributes
-    ----------
-    name : the column name in tables and the key in run summaries (``"churn_rate"``).
-    label : what people read (``"Churn"``); see :meth:`label_with_unit` and
-        :meth:`headline_label` for the unit added.
-    unit : one of :data:`UNITS`.
-    basis : how a run's headline figure is formed, one of :data:`BASES`: ``"per year"``
-        (mean of the yearly values) or over the whole horizon, at its end or start.
-    direction : ``"higher"`` or ``"lower"`` is better, or ``"neither"``.
-    description : one sentence on what it measures.
-    function : the plain function that computes it.
-    inputs : builds the function's keyword arguments from a row of counts (names of
-        :data:`simkit.analysis.counts.COUNTS`, plus ``period_start``/``period_end`` in
-        days): :func:`from_counts`, or any function returning a dict -- or None where the
-        metric is undefined for that row (it then shows as NaN).
-    count : instead of a function: the name of the count that *is* the figure.
-    headline : whether the run's headline figures (:func:`headline`) include it.
-    """
-
-    name: str
-    label: str
-    unit: str
-    basis: str
-    direction: str
-    description: str
-    function: Callable[..., float] | None = None
-    inputs: Callable[[Counts], Mapping[str, Any] | None] | None = field(default=None, repr=False)
-    count: str | None = None
-    headline: bool = False
-
-    def __post_init__(self) -> None:
-        """Refuse an entry the summaries could not use, saying what is wrong."""
-        if not self.name.isidentifier():
-            raise ValueError(f"metric name must be a Python identifier, got {self.name!r}")
-        if self.unit not in UNITS:
-            raise ValueError(f"{self.name}: unit must be one of {list(UNITS)}, got {self.unit!r}")
-        if self.basis not in BASES:
-            raise ValueError(f"{self.name}: basis must be one of {BASES}, got {self.basis!r}")
-        if self.direction not in DIRECTIONS:
-            raise ValueError(
-                f"{self.name}: direction must be one of {DIRECTIONS}, got {self.direction!r}"
-            )
-        if (self.count is None) == (self.function is None):
-            raise ValueError(f"{self.name}: give either function (with inputs) or count")
-        if self.function is not None and self.inputs is None:
-            raise ValueError(f"{self.name}: a metric with a function needs inputs")
-        if self.count is not None and self.count not in COUNTS:
-            raise ValueError(f"{self.name}: count {self.count!r} is not one of COUNTS")
-        if self.function is None and self.count != self.name and self.name in COUNTS:
-            raise ValueError(f"{self.name}: the name of a count can only show that count")
-        if self.function is not None and self.name in COUNTS:
-            raise ValueError(f"{self.name}: the name is taken by a count; choose another")
-
-    def value(self, counts: Counts) -> float:
-        """The metric for one row of counts; NaN where it is undefined (say, no clients at
-        the start of the period, so the plain function raises ``ValueError``).
-
-        >>> metric("grr").value({"start_arr": 0.0, "contraction": 0.0, "churned_arr": 0.0})
-        nan
-        """
-        if self.function is None:
-            return float(counts[self.count])  # type: ignore[index]
-        arguments = self.inputs(counts)  # type: ignore[misc]
-        if arguments is None:
-            return math.nan
-        try:
-            return float(self.function(**arguments))
-        except ValueError:
-            return math.nan
-
-    def label_with_unit(self) -> str:
-        """The label with its unit, for a value per period: ``"Churn (%)"``."""
-        return f"{self.label} ({self.unit})"
-
-    def headline_label(self) -> str:
-        """The label of the run's headline figure: the unit and the basis where they help.
-
-        Percentages and days always show their unit (``"Churn (%/yr)"`` for a yearly rate);
-        money and hours summed over the horizon show ``"(total)"``; a score or a value per
-        account stands alone (``"NPS"``, ``"CLV"``).
-
-        >>> [metric(n).headline_label() for n in ("churn_rate", "revenue", "nps")]
-        ['Churn (%/yr)', 'Revenue (total)', 'NPS']
-        """
-        if self.unit == "%":
-            suffix = "%/yr" if self.basis == PER_YEAR else "%"
-        elif self.unit == "days":
-            suffix = "days"
-        elif self.unit in ("currency", "hours") and self.basis == WHOLE_HORIZON:
-            suffix = "total"
-        else:
-            return self.label
-        return f"{self.label} ({suffix})"
-
-
-def _clv_inputs(c: Counts) -> dict[str, float] | None:
-    """CLV: yearly revenue per account times the expected lifetime in years (1 / yearly churn).
-
-    Undefined (None) without accounts or without churn (an endless lifetime).
-    """
-    years = (c["period_end"] - c["period_start"]) / 365.0
-    accounts = (c["start"] + c["end"]) / 2
-    if years <= 0 or accounts <= 0 or not c["start"] or not c["lost"]:
+    years = period_years(c)
+    if years <= 0 or not c["customer_years"] or not c["start"]:
         return None
-    yearly_churn = (c["lost"] / c["start"]) / years
-    return {"avg_revenue": c["revenue"] / accounts / years, "lifespan": 1 / yearly_churn}
+    kept = (c["start"] - c["lost"]) / c["start"]
+    return c["revenue_earned"] / c["customer_years"], kept ** (1.0 / years)
+
+
+def _clv_simple_inputs(c: Counts) -> dict[str, float] | None:
+    """The articles' CLV: yearly revenue per client, lifespan 1 / yearly churn, and the
+    clients' acquisition cost (their segments' costs, weighted by client-years)."""
+    rates = _client_rates(c)
+    if rates is None or rates[1] >= 1:  # no churn: an endless lifespan
+        return None
+    revenue, r = rates
+    return {
+        "avg_revenue": revenue,
+        "lifespan": 1.0 / (1.0 - r),
+        "acquisition_cost": c["acquisition_cost_years"] / c["customer_years"],
+    }
+
+
+def _clv_margin_inputs(c: Counts) -> dict[str, float] | None:
+    """The discounted margin CLV: m = gross margin x yearly revenue per client, r = yearly
+    logo retention, i = the discount rate (before acquisition)."""
+    rates = _client_rates(c)
+    if rates is None or _nan(c["gross_margin"], c["discount_rate"]):
+        return None
+    revenue, r = rates
+    return {
+        "margin": c["gross_margin"] * revenue,
+        "retention": r,
+        "discount_rate": c["discount_rate"],
+    }
+
+
+def _gross_profit_inputs(c: Counts) -> dict[str, float] | None:
+    if _nan(c["gross_margin"]):
+        return None
+    return {"revenue": c["revenue_earned"], "gross_margin": c["gross_margin"]}
+
+
+def _team_cost_inputs(c: Counts) -> dict[str, float] | None:
+    if _nan(c["manager_years"], c["manager_salary"]):
+        return None
+    return {"managers": c["manager_years"], "salary": c["manager_salary"]}
+
+
+def _operating_profit_inputs(c: Counts) -> dict[str, float] | None:
+    """Gross profit, the team's headcount and the acquisition spend of a row."""
+    gp, team = _gross_profit_inputs(c), _team_cost_inputs(c)
+    if gp is None or team is None or _nan(c["acquisition_costs"]):
+        return None
+    return {
+        "gross_profit": metrics.gross_profit(**gp),
+        "headcount_cost": metrics.headcount_cost(**team),
+        "acquisition_spend": c["acquisition_costs"],
+    }
 
 
 def _nps_inputs(c: Counts) -> dict[str, float] | None:
@@ -254,6 +194,7 @@ def _nps_inputs(c: Counts) -> dict[str, float] | None:
     }
 
 
+# -------------------------------------------------------------- the registry
 _REGISTRY: dict[str, Metric] = {}
 
 METRICS: Mapping[str, Metric] = MappingProxyType(_REGISTRY)
@@ -282,8 +223,8 @@ def unregister(name: str) -> Metric:
 def metric(name: str) -> Metric:
     """The registered metric called ``name``.
 
-    >>> metric("clv").description
-    'Customer lifetime value: yearly revenue per account times expected lifetime in years.'
+    >>> metric("clv_simple").label_with_unit()
+    'Simple CLV (per customer, from yearly rates over the horizon)'
     """
     try:
         return _REGISTRY[name]
@@ -304,15 +245,21 @@ def names(*, basis: str | None = None, unit: str | None = None) -> tuple[str, ..
     )
 
 
-def label(name: str, with_unit: bool = True) -> str:
-    """The label of a metric for people, with its unit by default (a column or an axis of a
-    table per period); for a run's headline figure use :func:`headline`.
+def label(name: str, with_unit: bool = True, period: str | None = None) -> str:
+    """The label of a metric for people, with its unit and basis by default.
 
-    >>> label("time_to_resolution"), label("clv", with_unit=False)
-    ('Time to resolution (days)', 'CLV')
+    ``period`` (``"M"``, ``"Q"``, ``"Y"``, ``"all"``) labels a column of a table by period
+    (see :meth:`~simkit.analysis.metric.Metric.label_with_unit`).
+
+    >>> label("time_to_resolution")
+    'Time to resolution (days, mean over the horizon)'
+    >>> label("time_to_resolution", period="Q")
+    'Time to resolution (days, mean in each quarter)'
+    >>> label("churn_rate", period="Q"), label("clv_simple", with_unit=False)
+    ('Churn (% per year)', 'Simple CLV')
     """
     m = metric(name)
-    return m.label_with_unit() if with_unit else m.label
+    return m.label_with_unit(period) if with_unit else m.label
 
 
 def headline(registry: Mapping[str, Metric] | None = None) -> dict[str, str]:
@@ -322,7 +269,7 @@ def headline(registry: Mapping[str, Metric] | None = None) -> dict[str, str]:
     ['logo_retention', 'churn_rate', 'grr', 'nrr']
     """
     reg = _REGISTRY if registry is None else registry
-    return {m.name: m.headline_label() for m in reg.values() if m.headline}
+    return {m.name: m.label_with_unit() for m in reg.values() if m.headline}
 
 
 class HeadlineView(Mapping[str, str]):
@@ -343,68 +290,151 @@ class HeadlineView(Mapping[str, str]):
 
 
 # fmt: off
-for _metric in (
+_CLIENTS = (
     Metric(
         "logo_retention", "Logo retention", unit="%", basis=PER_YEAR, direction="higher",
-        description="Share of the clients at the start of a period still clients at its end.",
-        function=metrics.logo_retention,
+        description="Share of the clients at the start of a period still clients at its end, "
+        "compounded to a year. Lost deals are not clients and do not count.",
+        function=metrics.logo_retention, annualise="retention",
         inputs=lambda c: {"start": c["start"], "retained": c["start"] - c["lost"]},
         headline=True,
     ),
     Metric(
         "churn_rate", "Churn", unit="%", basis=PER_YEAR, direction="lower",
-        description="Share of the clients at the start of a period lost during it.",
-        function=metrics.churn_rate, inputs=from_counts("lost", "start"),
+        description="Share of the clients at the start of a period who left during it "
+        "(churned at renewal or defected), per year. A lost deal is never churn.",
+        function=metrics.churn_rate, inputs=from_counts("lost", "start"), annualise="churn",
         headline=True,
     ),
     Metric(
         "retention_rate", "Retention rate", unit="%", basis=PER_YEAR, direction="higher",
-        description="Clients at the end minus new clients, over clients at the start.",
+        description="Clients at the end minus new clients, over clients at the start, "
+        "compounded to a year.",
         function=metrics.retention_rate, inputs=from_counts("start", "end", "new"),
+        annualise="retention",
     ),
     Metric(
-        "renewal_rate", "Renewal rate", unit="%", basis=PER_YEAR, direction="higher",
+        "renewal_rate", "Renewal rate", unit="%", basis=WHOLE_HORIZON, direction="higher",
         description="Share of the contracts that came up for renewal that were renewed.",
         function=metrics.renewal_rate, inputs=from_counts("renewed", "up_for_renewal"),
     ),
     Metric(
         "grr", "GRR", unit="%", basis=PER_YEAR, direction="higher",
         description="Gross revenue retention: share of the cohort's starting ARR kept, "
-        "growth ignored.",
-        function=metrics.gross_revenue_retention,
+        "growth ignored, compounded to a year.",
+        function=metrics.gross_revenue_retention, annualise="retention",
         inputs=from_counts("start_arr", "contraction", "churned_arr"),
         headline=True,
     ),
     Metric(
         "nrr", "NRR", unit="%", basis=PER_YEAR, direction="higher",
-        description="Net revenue retention: the cohort's starting ARR kept plus its expansion.",
-        function=metrics.net_revenue_retention,
+        description="Net revenue retention: the cohort's starting ARR kept plus its "
+        "expansion, compounded to a year.",
+        function=metrics.net_revenue_retention, annualise="retention",
         inputs=from_counts("start_arr", "expansion", "contraction", "churned_arr"),
         headline=True,
     ),
     Metric(
-        "upsell_rate", "Upsell success", unit="%", basis=PER_YEAR, direction="higher",
+        "upsell_rate", "Upsell success", unit="%", basis=WHOLE_HORIZON, direction="higher",
         description="Share of upsell and cross-sell pitches accepted.",
         function=metrics.upsell_rate,
         inputs=from_counts(successes="upsells", attempts="pitches"),
     ),
+)
+
+_PIPELINE = (
     Metric(
-        "revenue", "Revenue", unit="currency", basis=WHOLE_HORIZON, direction="higher",
-        description="Revenue earned: every account's ARR integrated over time.",
-        count="revenue", headline=True,
+        "deals_won", "Deals won", unit="deals", basis=PER_YEAR, direction="higher",
+        description="Prospects that became customers.",
+        count="new", annualise="total",
     ),
     Metric(
-        "end_arr", "ARR at end", unit="currency", basis=AT_END, direction="higher",
-        description="Annual recurring revenue of the active accounts at the end.",
+        "deals_lost", "Deals lost", unit="deals", basis=PER_YEAR, direction="lower",
+        description="Prospects that left the pipeline without buying: their own outcome, "
+        "never churn and never former clients.",
+        count="lost_deals", annualise="total",
+    ),
+    Metric(
+        "win_rate", "Win rate", unit="%", basis=WHOLE_HORIZON, direction="higher",
+        description="Share of the deals decided that were won.",
+        function=metrics.win_rate, inputs=from_counts(won="new", lost="lost_deals"),
+    ),
+)
+
+_MONEY = (
+    Metric(
+        "revenue", "Revenue", unit="currency", basis=PER_YEAR, direction="higher",
+        description="Revenue earned (every account's ARR integrated over time), per year.",
+        count="revenue_earned", annualise="total", headline=True,
+    ),
+    Metric(
+        "gross_profit", "Gross profit", unit="currency", basis=PER_YEAR, direction="higher",
+        description="Revenue x the scenario's gross margin, per year: what the revenue leaves "
+        "once the product is delivered.",
+        function=metrics.gross_profit, inputs=_gross_profit_inputs, annualise="total",
+        headline=True,
+    ),
+    Metric(
+        "end_arr", "ARR", unit="currency per year", basis=AT_END, direction="higher",
+        description="Annual recurring revenue of the clients at the end.",
         count="end_arr", headline=True,
     ),
     Metric(
-        "clv", "CLV", unit="currency", basis=PER_YEAR, direction="higher",
-        description="Customer lifetime value: yearly revenue per account times expected "
-        "lifetime in years.",
-        function=metrics.customer_lifetime_value, inputs=_clv_inputs,
-        headline=True,
+        "acquisition_spend", "Acquisition spend", unit="currency", basis=PER_YEAR,
+        direction="neither",
+        description="Deals won x the acquisition cost of their segment, per year.",
+        count="acquisition_costs", annualise="total",
     ),
+    Metric(
+        "strategy_cost", "Strategy cost, hours worked", unit="currency", basis=PER_YEAR,
+        direction="lower",
+        description="The hours managers worked on accounts x the cost per hour, per year: "
+        "what a strategy uses of the team (its extra over a baseline is the cost in "
+        "strategy_return).",
+        function=metrics.labour_cost, annualise="total", headline=True,
+        inputs=from_counts(hours="manager_hours", cost_per_hour="cost_per_hour"),
+    ),
+    Metric(
+        "team_cost", "Team cost, paid headcount", unit="currency", basis=PER_YEAR,
+        direction="lower",
+        description="Managers x yearly salary (fully loaded), per year: paid whether the "
+        "managers are busy or not.",
+        function=metrics.headcount_cost, inputs=_team_cost_inputs, annualise="total",
+    ),
+    Metric(
+        "operating_profit", "Operating profit", unit="currency", basis=PER_YEAR,
+        direction="higher",
+        description="Gross profit - team cost as paid headcount - acquisition spend, per "
+        "year. The hours worked are inside the headcount (not subtracted again); sales and "
+        "marketing beyond the acquisition cost, product and overheads are not in it.",
+        function=metrics.operating_profit, inputs=_operating_profit_inputs,
+        annualise="total", headline=True,
+    ),
+)
+
+_VALUE = (
+    Metric(
+        "clv_simple", "Simple CLV", unit="currency per customer", basis=WHOLE_HORIZON,
+        direction="higher", aggregate="from yearly rates",
+        description="The articles' CLV: average yearly revenue per client x expected "
+        "lifespan (1 / yearly churn) - acquisition cost (the mean over the clients' "
+        "segments, weighted by client-years); undiscounted revenue over the lifespan less "
+        "acquisition. With i = 0 and margin 1, clv_margin = revenue x r / (1 - r) is this "
+        "form's revenue x lifespan minus one year (1 / (1 - r) - 1 = r / (1 - r)).",
+        function=metrics.customer_lifetime_value, inputs=_clv_simple_inputs, headline=True,
+    ),
+    Metric(
+        "clv_margin", "Margin CLV, discounted", unit="currency per customer",
+        basis=WHOLE_HORIZON, direction="higher", aggregate="from yearly rates",
+        description="The discounted margin CLV m x r / (1 + i - r): m = gross margin x "
+        "average yearly revenue per client, r = yearly logo retention, i = the scenario's "
+        "discount rate; discounted margin, before acquisition. With i = 0 and margin 1 it "
+        "is clv_simple's revenue x lifespan minus one year, before acquisition.",
+        function=metrics.discounted_clv, inputs=_clv_margin_inputs, headline=True,
+    ),
+)
+
+_SERVICE = (
     Metric(
         "nps", "NPS", unit="score", basis=WHOLE_HORIZON, direction="higher",
         description="Net Promoter Score of the survey answers: % promoters minus % detractors.",
@@ -413,36 +443,53 @@ for _metric in (
     ),
     Metric(
         "engagement_rate", "Engagement", unit="%", basis=PER_YEAR, direction="higher",
-        description="Share of the cohort with at least one two-way contact in the period.",
+        description="Share of the cohort with at least one two-way contact in a year (in a "
+        "table by period: in each period; not annualised).",
         function=metrics.engagement_rate, inputs=from_counts("engaged", active="start"),
     ),
     Metric(
         "time_to_resolution", "Time to resolution", unit="days", basis=WHOLE_HORIZON,
-        direction="lower",
+        direction="lower", aggregate="mean",
         description="Average days from an issue's report to its fix.",
         function=metrics.time_to_resolution_from_total,
         inputs=from_counts(total_time="resolution_days", resolved="resolved"),
         headline=True,
     ),
+)
+
+_WORK = (
+    Metric(
+        "touches_planned", "Touches planned", unit="touches", basis=PER_YEAR,
+        direction="neither",
+        description="Proactive touches the strategy planned (delivered + missed), per year.",
+        function=metrics.touches_planned, annualise="total", headline=True,
+        inputs=from_counts(delivered="touches_made", missed="missed_touches"),
+    ),
+    Metric(
+        "touches_delivered", "Touches delivered", unit="touches", basis=PER_YEAR,
+        direction="neither",
+        description="Proactive touches made (check-ins, reviews, rescue calls), per year.",
+        count="touches_made", annualise="total", headline=True,
+    ),
+    Metric(
+        "touches_missed", "Touches missed", unit="touches", basis=PER_YEAR,
+        direction="lower",
+        description="Proactive touches given up because no manager was free within their "
+        "window, per year.",
+        count="missed_touches", annualise="total",
+    ),
+    Metric(
+        "missed_touch_share", "Share of touches missed", unit="%", basis=WHOLE_HORIZON,
+        direction="lower",
+        description="Missed touches as a share of those planned.",
+        function=metrics.missed_share, headline=True,
+        inputs=from_counts(missed="missed_touches", delivered="touches_made"),
+    ),
     Metric(
         "manager_hours", "Manager hours", unit="hours", basis=WHOLE_HORIZON,
-        direction="neither",
-        description="Account-manager hours spent on accounts.",
+        direction="neither", aggregate="total",
+        description="Account-manager hours spent on accounts over the whole horizon.",
         count="manager_hours", headline=True,
-    ),
-    Metric(
-        "strategy_cost", "Strategy cost", unit="currency", basis=WHOLE_HORIZON,
-        direction="lower",
-        description="What the hours worked cost: manager hours times the cost per hour.",
-        function=metrics.labour_cost,
-        inputs=from_counts(hours="manager_hours", cost_per_hour="cost_per_hour"),
-        headline=True,
-    ),
-    Metric(
-        "team_cost", "Team cost", unit="currency", basis=WHOLE_HORIZON, direction="lower",
-        description="What the team costs, used or not: hours available times the cost per hour.",
-        function=metrics.labour_cost,
-        inputs=from_counts(hours="capacity_hours", cost_per_hour="cost_per_hour"),
     ),
     Metric(
         "utilisation", "Team utilisation", unit="%", basis=WHOLE_HORIZON, direction="neither",
@@ -452,12 +499,13 @@ for _metric in (
         headline=True,
     ),
     Metric(
-        "accounts_start", "Accounts at start", unit="accounts", basis=AT_START,
-        direction="neither",
-        description="Active accounts (customers and loyal) at the start.",
+        "accounts_start", "Clients", unit="accounts", basis=AT_START, direction="neither",
+        description="Clients (customers and loyal) at the start.",
         count="start",
     ),
-):
-    register(_metric)
+)
 # fmt: on
+
+for _metric in (*_CLIENTS, *_PIPELINE, *_MONEY, *_VALUE, *_SERVICE, *_WORK):
+    register(_metric)
 del _metric

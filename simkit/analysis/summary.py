@@ -7,7 +7,24 @@ metric of the registry (:data:`simkit.analysis.registry.METRICS`), computed by t
 metric's plain function from :mod:`simkit.analysis.metrics` -- so a metric on results
 means exactly what the teaching function means. :func:`run_summary` gives a run's headline
 figures, each formed as its registry entry's ``basis`` says (the mean of the yearly values
-for rates, the whole horizon for totals).
+for rates, the whole horizon for totals and shares).
+
+One annualisation rule
+----------------------
+A figure per year (basis ``"per year"``) is put per year the same way in every table,
+whatever its period (``"M"``, ``"Q"``, ``"Y"`` or ``"all"``), so a quarterly table and a
+yearly one show comparable numbers under the same label
+(:mod:`simkit.analysis.metric`):
+
+* totals -- money, touches, deals -- are divided by the runs pooled in the row and by the
+  row's length in years (a quarter's revenue x 4; over the whole horizon, the total
+  divided by ``horizon_years``);
+* retention rates -- logo retention, GRR, NRR -- compound: a quarter keeping ``R`` keeps
+  ``R ** 4`` a year; churn is 100 minus that yearly retention.
+
+The other figures (NPS, utilisation, time to resolution, engagement, renewal and win rates)
+are measured over each row's period, and their column labels say so
+(``label(name, period="Q")``).
 
 Periods are half-open on the left: period ``k`` covers ``(start, end]`` where
 ``start = k * length``; the state "at" a boundary includes everything that happened at that
@@ -24,7 +41,10 @@ engagement are measured on that cohort; new-business figures on everyone.
 True
 >>> one_year = summarize(res, by=[], period="Y")
 >>> HEADLINE["nrr"], math.isclose(run_summary(res)["nrr"], one_year["nrr"].iloc[0])
-('NRR (%/yr)', True)
+('NRR (% per year)', True)
+>>> quarters = summarize(res, by=[], period="Q")   # revenue per year in every quarter
+>>> math.isclose(quarters["revenue"].mean(), one_year["revenue"].iloc[0])
+True
 """
 
 from __future__ import annotations
@@ -36,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from simkit.analysis.counts import GROUPS, RUN_KEYS, count_periods, period_edges, rows
-from simkit.analysis.registry import METRICS, PER_YEAR, HeadlineView, Metric, names
+from simkit.analysis.registry import METRICS, PER_QUARTER, PER_YEAR, HeadlineView, Metric, names
 from simkit.engine.results import Results
 from simkit.engine.scenario import Scenario
 
@@ -48,7 +68,8 @@ HEADLINE: Mapping[str, str] = HeadlineView()
 
 YEARLY_MEANS = names(basis=PER_YEAR)
 """Figures :func:`run_summary` reports as the length-weighted mean of the yearly values
-(the registry's metrics with basis ``"per year"``, as the package defines them)."""
+(the registry's metrics with basis ``"per year"``, as the package defines them); for totals
+this is the total over the horizon divided by ``horizon_years``."""
 
 RATE_COLUMNS = names(unit="%")
 """Columns of :func:`summarize` that are percentages (0-100; NRR and utilisation can exceed
@@ -102,10 +123,13 @@ def summarize(
     Columns: the groups, ``period``, ``period_start``, ``period_end`` and ``runs`` (runs
     pooled in the row); the counts behind each metric
     (:data:`simkit.analysis.counts.COUNTS`: ``start``, ``end``, ``lost``, ``start_arr``,
-    ``churned_arr``, ``revenue``, ``manager_hours`` ...); and one column per metric of the
-    registry not already among them (``logo_retention``, ``churn_rate``, ``grr``, ``nrr``,
-    ``clv``, ``nps``, ``time_to_resolution`` in days, ``utilisation`` ...). Rates are per
-    period, not per year. A metric whose denominator is zero is NaN.
+    ``churned_arr``, ``revenue_earned``, ``manager_hours`` ... -- totals over the row's
+    period and runs); and one column per metric of the registry not already among them
+    (``logo_retention``, ``churn_rate``, ``grr``, ``nrr``, ``revenue``, ``gross_profit``,
+    ``clv_simple``, ``nps``, ``time_to_resolution`` in days, ``utilisation`` ...). Figures
+    per year are per year in every row, by the rule in the module's notes; the others are
+    measured over the row's period. A metric whose denominator is zero is NaN. Column labels
+    for people: ``simkit.analysis.registry.label(name, period=period)``.
     """
     by = [by] if isinstance(by, str) else list(by) if by is not None else list(RUN_KEYS)
     unknown = [b for b in by if b not in GROUPS]
@@ -129,30 +153,39 @@ def add_metrics(table: pd.DataFrame, registry: Mapping[str, Metric] | None = Non
 def run_summary(res: Results, *, registry: Mapping[str, Metric] | None = None) -> pd.Series:
     """Headline figures of one run: every metric of the registry, one number each.
 
-    A metric with basis ``"per year"`` is the mean of its yearly values, a final part-year
-    counting in proportion to its length (years where it is undefined are left out);
-    the others are taken over the whole horizon (totals, averages, the state at the end or
-    start). The summary is kept in ``res.cache`` and reused while the registry is unchanged.
+    A metric with basis ``"per year"`` is the mean of its yearly values, each put per year
+    (so a final part-year counts in proportion to its length, and a total comes out as the
+    total over the horizon divided by ``horizon_years``); one without an annualising rule
+    (engagement) is the mean over the complete years, if there is one. A metric ``"per
+    quarter"`` is the mean of its quarterly values. Years or quarters where a figure is
+    undefined are left out. The others are taken over the whole horizon (totals, averages,
+    the state at the end or start). The summary is kept in ``res.cache`` and reused while
+    the registry is unchanged.
     """
     reg = METRICS if registry is None else registry
     cached = res.cache.get("run_summary")
     if registry is None and cached is not None and list(cached.index) == list(reg):
         return cached.copy()
     horizon = res.scenario.horizon_days
-    yearly = count_periods(res.events, period_edges(horizon, "Y"), (), res.scenario)
-    whole = count_periods(res.events, period_edges(horizon, "all"), (), res.scenario)
-    whole_row = rows(whole)[0]
-    yearly_rows = rows(yearly)
-    weight = (yearly["period_end"] - yearly["period_start"]).to_numpy()
+    tables = {"all": count_periods(res.events, period_edges(horizon, "all"), (), res.scenario)}
+    for period, basis in (("Y", PER_YEAR), ("Q", PER_QUARTER)):
+        if any(m.basis == basis for m in reg.values()):
+            tables[basis] = count_periods(
+                res.events, period_edges(horizon, period), (), res.scenario
+            )
+    records = {key: rows(table) for key, table in tables.items()}
     out = {}
     for m in reg.values():
-        if m.basis == PER_YEAR:
-            values = np.array([m.value(r) for r in yearly_rows])
-            ok = ~np.isnan(values)
-            mean = np.average(values[ok], weights=weight[ok]) if ok.any() else math.nan
-            out[m.name] = float(mean)
-        else:
-            out[m.name] = m.value(whole_row)
+        if m.basis not in (PER_YEAR, PER_QUARTER):
+            out[m.name] = m.value(records["all"][0])
+            continue
+        table = tables[m.basis]
+        weight = (table["period_end"] - table["period_start"]).to_numpy()
+        values = np.array([m.value(r) for r in records[m.basis]])
+        ok = ~np.isnan(values)
+        if m.annualise is None and (ok & np.isclose(weight, weight.max())).any():
+            ok &= np.isclose(weight, weight.max())  # complete periods only
+        out[m.name] = float(np.average(values[ok], weights=weight[ok])) if ok.any() else math.nan
     summary = pd.Series(out, name=(res.strategy, res.replication), dtype=float)
     if registry is None:
         res.cache["run_summary"] = summary.copy()

@@ -27,7 +27,7 @@ import simpy
 
 from simkit.engine import rules
 from simkit.engine.accounts import Account, Stage
-from simkit.engine.scenario import DAYS_PER_YEAR
+from simkit.engine.scenario import DAYS_PER_YEAR, MAX_ACCOUNT_ARR
 from simkit.engine.streams import exponential, geometric, normal
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -230,7 +230,7 @@ class CustomerLife:
         boost = b.upsell_loyal_boost if a.stage == LOYAL else 1.0
         p = rules.upsell_probability(h, b.upsell_success_at_100, loyal_boost=boost)
         if u < p:
-            gain = a.arr * b.upsell_uplift
+            gain = rules.upsell_gain(a.arr, b.upsell_uplift, MAX_ACCOUNT_ARR)
             self.ledger.set_arr(a, a.arr + gain)
             self.set_health(a, h + rules.UPSELL_HEALTH_GAIN)
             self.ledger.note(

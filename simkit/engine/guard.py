@@ -68,6 +68,7 @@ from simkit.engine.safe_load import excerpt, shorten
 from simkit.engine.strategies import (
     BUILT_IN,
     MAX_DAYS,
+    MAX_LABEL,
     MAX_PRIORITY,
     MIN_PRIORITY,
     Alert,
@@ -270,15 +271,17 @@ def check_strategy(strategy: Strategy) -> None:
         raise StrategyError(
             f"a strategy must be a simkit Strategy object, got {type(strategy).__name__}"
         )
-    try:
-        checked_label(getattr(strategy, "name", None), "a strategy's name")
+    parts = strategy.parts if isinstance(strategy, Combined) else ()
+    for part in parts:
+        check_strategy(part)
+    try:  # a combination's name joins its parts' names: it may be longer
+        limit = (MAX_LABEL + 1) * len(parts) if parts else MAX_LABEL
+        checked_label(getattr(strategy, "name", None), "a strategy's name", limit)
     except ValueError as exc:
         raise StrategyError(f"{exc} (class {type(strategy).__name__})") from None
-    name = strategy.name
-    if isinstance(strategy, Combined):
-        for part in strategy.parts:
-            check_strategy(part)
+    if parts:
         return
+    name = strategy.name
     if getattr(type(strategy), "pitch_upsell", None) is Strategy.pitch_upsell:
         if not hasattr(strategy, "pitch_health"):
             raise StrategyError(

@@ -200,6 +200,16 @@ def upsell_probability(health: float, at_100: float, *, loyal_boost: float = 1.0
     return min(at_100 * health / 100.0 * loyal_boost, UPSELL_SUCCESS_CAP)
 
 
+def upsell_gain(arr: float, uplift: float, cap: float) -> float:
+    """ARR an accepted upsell adds: ``uplift`` times the account's ARR, but never past
+    ``cap`` (the largest ARR one account may hold), so compounding upsells cannot run away.
+
+    >>> upsell_gain(10_000.0, 0.2, 1e11), upsell_gain(9e10, 0.5, 1e11)
+    (2000.0, 10000000000.0)
+    """
+    return max(min(arr * uplift, cap - arr), 0.0)
+
+
 def failed_pitch_hit(health: float, serve_before_sell_health: float, hit: float) -> float:
     """Health lost when a pitch fails: selling to an account that is not served well (health
     below ``serve_before_sell_health``) annoys it; a healthy account shrugs a "no" off.

@@ -468,6 +468,7 @@ _PYDANTIC_MESSAGES = {
     "less_than": "must be < {lt}",
     "missing": "required field is missing",
     "finite_number": "must be a finite number, not nan or inf",
+    "int_parsing_size": "is too large for a whole number",
     "string_too_long": "must be at most {max_length} characters",
     "string_too_short": "must be at least {min_length} character(s)",
     "model_type": "must be a table of fields",

@@ -102,12 +102,12 @@ def checked_priority(value: object, what: str) -> int:
     )
 
 
-def checked_label(value: object, what: str) -> str:
-    """``value`` when it is a one-line text of 1 to 100 characters, else a ValueError."""
-    if isinstance(value, str) and value.strip() and len(value) <= MAX_LABEL and value.isprintable():
+def checked_label(value: object, what: str, limit: int = MAX_LABEL) -> str:
+    """``value`` when it is a one-line text of 1 to ``limit`` characters, else a ValueError."""
+    if isinstance(value, str) and value.strip() and len(value) <= limit and value.isprintable():
         return value
     raise ValueError(
-        f"{what} must be a non-empty label of at most {MAX_LABEL} printable characters, "
+        f"{what} must be a non-empty label of at most {limit} printable characters, "
         f"got {excerpt(value)}"
     )
 
@@ -354,7 +354,7 @@ class Combined(Strategy):
         if not flat:
             raise ValueError("Combined needs at least one strategy")
         self.parts = tuple(flat)
-        self.name = "+".join(p.name for p in self.parts)
+        self.name = "+".join(str(p.name) for p in self.parts)  # names are checked in a run
 
     def setup(self, accounts: Sequence[Account]) -> None:
         for p in self.parts:

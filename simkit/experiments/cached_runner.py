@@ -38,7 +38,7 @@ from simkit.experiments.runner import Run, check_replications, default_jobs, run
 
 __all__ = ["PRICED_COLUMNS", "CachedRunner"]
 
-PRICED_COLUMNS = ("strategy_cost", "team_cost")
+PRICED_COLUMNS = ("strategy_cost",)
 """Headline figures proportional to the cost of a manager hour (re-priced, not re-run)."""
 
 Progress = Callable[[int, int], None]

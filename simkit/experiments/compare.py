@@ -31,9 +31,10 @@ import pandas as pd
 
 from simkit.analysis.stats import confidence_interval, paired_difference
 from simkit.analysis.summary import HEADLINE
+from simkit.engine.guard import check_strategy
 from simkit.engine.results import Results
 from simkit.engine.scenario import Scenario
-from simkit.engine.strategies import get_strategy
+from simkit.engine.strategies import Strategy, get_strategy
 from simkit.experiments.runner import Run, StrategyLike, check_replications, run_many
 
 
@@ -199,6 +200,8 @@ def compare(
     keep: bool = False,
     progress: bool = False,
     book: pd.DataFrame | None = None,
+    time_limit: float | None = None,
+    isolate: bool = False,
 ) -> Comparison:
     """Run each strategy over the same ``replications`` (common random numbers).
 
@@ -214,16 +217,31 @@ def compare(
     progress : show a progress bar.
     book : an imported starting book (see :func:`simkit.io.portfolio.read_csv`) instead of the
         one sampled from the scenario.
+    time_limit : wall-clock seconds each run may take (None: no limit); a run past it
+        raises :class:`~simkit.engine.guard.SimulationTimeout` naming the strategy.
+    isolate : run in worker processes even with ``jobs=1``, so that a strategy method that
+        never returns is stopped at the time limit (for strategies you did not write, such
+        as a learner's answer).
+
+    Every strategy is checked before anything runs (:func:`simkit.engine.guard.check_strategy`)
+    and its answers during the runs, so a custom strategy's mistake is one
+    :class:`~simkit.engine.guard.StrategyError` naming the strategy and the method.
     """
     replications = check_replications(replications)
+    if isinstance(strategies, str | Strategy):
+        strategies = [strategies]
     strats = [get_strategy(s) for s in strategies]
     if not strats:
         raise ValueError("compare needs at least one strategy")
+    for s in strats:
+        check_strategy(s)
     names = [s.name for s in strats]
     if len(set(names)) != len(names):
         raise ValueError(f"strategy names must be distinct, got {names}")
     tasks = [Run(scenario, s, rep, keep, book) for s in strats for rep in range(replications)]
-    done = run_many(tasks, jobs=jobs, progress=progress, desc="compare")
+    done = run_many(
+        tasks, jobs=jobs, progress=progress, desc="compare", time_limit=time_limit, isolate=isolate
+    )
     runs = pd.DataFrame(
         [
             {"strategy": o.strategy, "replication": o.replication, **o.summary.to_dict()}

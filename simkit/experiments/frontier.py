@@ -8,8 +8,8 @@ return* says what one more step buys: extra value divided by extra cost, so a ma
 return above 1 on revenue means the extra managers more than pay for themselves.
 
 Which cost?
-    ``team_cost`` is **headcount cost**: managers x hours per week x weeks x cost per hour.
-    It is what adding a manager really costs -- you pay for the whole week, busy or idle --
+    ``team_cost`` is **headcount cost**: managers x salary, per year (fully loaded). It is
+    what adding a manager really costs -- you pay for the whole week, busy or idle --
     so it is the cost used whenever the team (size, hours or rate) varies in the data.
     ``strategy_cost`` is **hours worked x cost per hour**: the share of the team's time a
     strategy actually uses. With a fixed team every strategy has the same headcount cost,
@@ -56,8 +56,8 @@ from simkit.engine.scenario import Scenario
 from simkit.engine.strategies import strategy_label
 
 COSTS = {
-    "team_cost": "Team cost (managers x hours x cost/hour)",
-    "strategy_cost": "Strategy cost (hours worked x cost/hour)",
+    "team_cost": "Team cost (managers x salary, per year)",
+    "strategy_cost": "Strategy cost (hours worked x cost/hour, per year)",
 }
 """Cost measures and their labels: headcount cost and hours-worked cost."""
 
@@ -83,7 +83,7 @@ def measure_label(measure: str) -> str:
     """How a cost or value column is labelled for people (e.g. on a figure's axis).
 
     >>> measure_label("team_cost"), measure_label("revenue"), measure_label("my_figure")
-    ('Team cost (managers x hours x cost/hour)', 'Revenue (total)', 'my figure')
+    ('Team cost (managers x salary, per year)', 'Revenue (per year)', 'my figure')
     """
     return COSTS.get(measure) or HEADLINE.get(measure) or measure.replace("_", " ")
 
@@ -131,7 +131,8 @@ def frontier_table(
         fields, ``strategy``, ``replication``, run figures) or ``compare(...).runs``.
     cost : ``"team_cost"`` (headcount), ``"strategy_cost"`` (hours worked), another numeric
         column, or ``"auto"`` (team cost when the team varies in the data; see the module).
-    value : what the money buys: ``"revenue"`` (over the horizon), ``"end_arr"``, ``"nrr"``...
+    value : what the money buys: ``"revenue"`` or ``"gross_profit"`` (per year), ``"end_arr"``,
+        ``"nrr"``...
     along : the grid field the marginal return steps along (team size by default).
     confidence : level of the confidence intervals.
 

@@ -32,20 +32,31 @@ settings in :mod:`simkit.experiments.sweep`.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from simkit.analysis.summary import run_summary
-from simkit.engine.model import simulate
+from simkit.engine.guard import SimulationTimeout, check_time_limit
+from simkit.engine.model import Model
 from simkit.engine.results import Results
 from simkit.engine.scenario import Scenario
 from simkit.engine.strategies import Strategy
+from simkit.experiments.workers import (
+    check_scheduler_address,
+    check_terminated,
+    kill_workers,
+    worker_start,
+)
 
 StrategyLike = Strategy | str
 """A strategy object or a strategy name (``"reactive"``, ``"cs+proactive"``...)."""
@@ -69,6 +80,8 @@ class Run(NamedTuple):
         you will look inside.
     book : an imported starting book (see :func:`simkit.io.portfolio.read_csv`) instead of
         one sampled from the scenario.
+    time_limit : wall-clock seconds the run may take (None: no limit); past it the run
+        stops with a :class:`~simkit.engine.guard.SimulationTimeout`.
     """
 
     scenario: Scenario
@@ -76,6 +89,7 @@ class Run(NamedTuple):
     replication: int
     keep: bool = False
     book: pd.DataFrame | None = None
+    time_limit: float | None = None
 
 
 class RunResult(NamedTuple):
@@ -93,9 +107,31 @@ def run_one(task: Run | tuple) -> RunResult:
 
     This is what every worker process executes; call it directly for a single run.
     """
-    scenario, strategy, replication, keep, book = Run(*task)
-    res = simulate(scenario, strategy, replication, book)
+    scenario, strategy, replication, keep, book, time_limit = Run(*task)
+    res = Model(scenario, strategy, replication, book).run(time_limit)
     return RunResult(res.strategy, replication, run_summary(res), res if keep else None)
+
+
+def describe(task: object) -> str:
+    """A task as people name it: ``strategy 'cs', replication 2`` for a :class:`Run`.
+
+    >>> describe(Run(None, "reactive", 3))
+    "strategy 'reactive', replication 3"
+    """
+    if isinstance(task, Run):
+        name = getattr(task.strategy, "name", task.strategy)
+        return f"strategy {name!r}, replication {task.replication}"
+    return f"task {task!r}"[:80]
+
+
+def hard_limit(time_limit: float) -> float:
+    """How long a worker may take over a task whose own limit is ``time_limit`` before it
+    is killed: the run stops itself at ``time_limit``, this leaves time for that.
+
+    >>> hard_limit(60)
+    80.0
+    """
+    return 1.25 * time_limit + 5.0
 
 
 def default_jobs(n_runs: int, scenario: Scenario) -> int:
@@ -118,6 +154,9 @@ def default_jobs(n_runs: int, scenario: Scenario) -> int:
     return 1 if work < 4000 or cpus < 2 else min(cpus, n_runs)
 
 
+POLL = 0.5
+"""Seconds between two looks at the clock and at signals while workers are busy."""
+
 # Set while a pool of forked workers runs: the function and tasks they inherit, so that only
 # a task's index travels to a worker and only its result travels back.
 _FORKED: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
@@ -131,7 +170,12 @@ def _run_forked(index: int) -> Any:
 
 
 def map_unordered(
-    fn: Callable[[T], R], tasks: Sequence[T], jobs: int = 1, scheduler: object = None
+    fn: Callable[[T], R],
+    tasks: Sequence[T],
+    jobs: int = 1,
+    scheduler: object = None,
+    time_limit: float | None = None,
+    isolate: bool = False,
 ) -> Iterator[tuple[int, R]]:
     """Apply ``fn`` to every task, yielding ``(task index, result)`` as each one finishes.
 
@@ -145,40 +189,101 @@ def map_unordered(
         tasks, so strategies defined in a notebook, even closures, need no pickling.
     scheduler : a ``distributed.Client`` or a Dask scheduler address
         (``"tcp://host:8786"``) to run on a Dask cluster instead (``jobs`` is then ignored);
-        ``fn`` and the tasks are then pickled (cloudpickle handles notebook code).
+        ``fn`` and the tasks are then pickled (cloudpickle handles notebook code). A
+        malformed address is refused before anything is contacted; an unreachable one
+        after a few seconds.
+    time_limit : seconds a task may take in a worker process (None: no limit). A worker
+        still busy with a task :func:`hard_limit` seconds after it began is killed, with
+        the pool, and :class:`~simkit.engine.guard.SimulationTimeout` is raised. (Runs
+        also stop themselves at their :attr:`Run.time_limit`; the kill is for code that
+        never returns.) Not enforced on Dask, nor for ``jobs=1`` without ``isolate``.
+    isolate : run even a single job in a worker process, so that ``time_limit`` can stop
+        code that never returns (a strategy someone else wrote).
 
-    Stopping early (closing the generator, or an exception such as Ctrl-C) cancels the work
-    not yet started and shuts the pool down.
+    Workers never outlive this process (:mod:`simkit.experiments.workers`). Stopping
+    early -- closing the generator, an error, Ctrl-C -- kills the workers at once: a task
+    is only handed to a worker when one is free, so no queued work is waited for.
 
     >>> sorted(map_unordered(abs, [-2, 3, -1]))
     [(0, 2), (1, 3), (2, 1)]
     """
+    limit = check_time_limit(time_limit)
     if scheduler is not None:
         yield from _dask_map(fn, tasks, scheduler)
-    elif jobs <= 1 or len(tasks) <= 1:
-        for i, task in enumerate(tasks):
-            yield i, fn(task)
+    elif isolate or (jobs > 1 and len(tasks) > 1):
+        yield from _pool_map(fn, tasks, max(1, jobs), limit)
     else:
-        yield from _pool_map(fn, tasks, jobs)
+        for i, task in enumerate(tasks):
+            check_terminated()
+            yield i, fn(task)
 
 
-def _pool_map(fn: Callable[[T], R], tasks: Sequence[T], jobs: int) -> Iterator[tuple[int, R]]:
-    """:func:`map_unordered` on a local process pool."""
-    from concurrent.futures import as_completed
+def _pool_map(
+    fn: Callable[[T], R], tasks: Sequence[T], jobs: int, time_limit: float | None
+) -> Iterator[tuple[int, R]]:
+    """:func:`map_unordered` on a local process pool.
 
+    Tasks are handed out one per free worker, so every task running has a known start and
+    a deadline, and nothing waits in a queue when the pool has to stop.
+    """
     global _FORKED
+    if not tasks:
+        return
     forking = "fork" in mp.get_all_start_methods()
     ctx = mp.get_context("fork") if forking else None
     _FORKED = (fn, tasks) if forking else None
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx)
+    main = threading.current_thread() is threading.main_thread()
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)),
+        mp_context=ctx,
+        initializer=worker_start,
+        initargs=(os.getpid(), main),
+    )
+    allowed = None if time_limit is None else hard_limit(time_limit)
+    running: dict[Future, tuple[int, float]] = {}
+    queue = iter(range(len(tasks)))
+    finished = False
+
+    def hand_out() -> None:
+        i = next(queue, None)
+        if i is not None:
+            fut = pool.submit(_run_forked, i) if forking else pool.submit(fn, tasks[i])
+            running[fut] = (i, time.monotonic())
+
     try:
-        futures = {
-            (pool.submit(_run_forked, i) if forking else pool.submit(fn, task)): i
-            for i, task in enumerate(tasks)
-        }
-        for fut in as_completed(futures):
-            yield futures[fut], fut.result()
+        for _ in range(min(jobs, len(tasks))):
+            hand_out()
+        while running:
+            timeout = POLL
+            if allowed is not None:
+                first = min(start for _, start in running.values())
+                timeout = min(POLL, max(0.0, first + allowed - time.monotonic()))
+            done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
+            check_terminated()  # a SIGTERM whose exception was lost (see workers)
+            if not done:
+                if allowed is None or time.monotonic() < first + allowed:
+                    continue
+                late = min(running.values(), key=lambda item: item[1])[0]
+                raise SimulationTimeout(
+                    f"{describe(tasks[late])}: no result after {allowed:g} s (time limit "
+                    f"{time_limit:g} s), so its worker process was stopped; does a strategy "
+                    "method never return?"
+                )
+            for fut in done:
+                i, _ = running.pop(fut)
+                try:
+                    result = fut.result()  # a task's error ends the map (and kills the pool)
+                except BrokenProcessPool:
+                    raise ChildProcessError(
+                        f"{describe(tasks[i])}: a worker process died unexpectedly "
+                        "(out of memory, or killed from outside)"
+                    ) from None
+                hand_out()
+                yield i, result
+        finished = True
     finally:
+        if not finished:
+            kill_workers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
         _FORKED = None
 
@@ -187,16 +292,13 @@ def _dask_map(
     fn: Callable[[T], R], tasks: Sequence[T], scheduler: object
 ) -> Iterator[tuple[int, R]]:
     """:func:`map_unordered` on a Dask cluster (a ``distributed.Client`` or an address)."""
+    if isinstance(scheduler, str):
+        check_scheduler_address(scheduler)  # before importing or contacting anything
     from distributed import Client, as_completed
 
     own = None
     if isinstance(scheduler, str):
-        try:
-            client = own = Client(scheduler, timeout="10s", set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ValueError(
-                f"cannot connect to the Dask scheduler at {scheduler} ({exc})"
-            ) from None
+        client = own = connect(scheduler)
     elif isinstance(scheduler, Client):
         client = scheduler
     else:
@@ -217,12 +319,27 @@ def _dask_map(
             own.close()
 
 
+def connect(address: str, timeout: float = 5.0) -> Any:
+    """A ``distributed.Client`` for the scheduler at ``address``, or a ValueError within
+    ``timeout`` seconds saying it cannot be reached (one line, no traceback)."""
+    from distributed import Client
+
+    check_scheduler_address(address)
+    try:
+        return Client(address, timeout=f"{timeout:g}s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ValueError(f"cannot connect to the Dask scheduler at {address} ({reason})") from None
+
+
 def run_many(
     tasks: Sequence[Run | tuple],
     jobs: int | None = None,
     progress: bool = False,
     desc: str = "runs",
     scheduler: object = None,
+    time_limit: float | None = None,
+    isolate: bool = False,
 ) -> list[RunResult]:
     """Do every :class:`Run` and return their results in task order.
 
@@ -234,6 +351,11 @@ def run_many(
     progress : show a progress bar.
     desc : the progress bar's label.
     scheduler : run on a Dask cluster instead (see :func:`map_unordered`).
+    time_limit : wall-clock seconds each run may take (None: no limit; a run's own
+        :attr:`Run.time_limit` comes first). A run past it raises
+        :class:`~simkit.engine.guard.SimulationTimeout`.
+    isolate : run in worker processes even with ``jobs=1``, so that a strategy method that
+        never returns is killed at the time limit (use it for strategies you did not write).
 
     The results are identical whatever ``jobs`` or ``scheduler``: every run's randomness
     depends only on its scenario's seed and its replication.
@@ -242,11 +364,18 @@ def run_many(
 
     if not tasks:
         return []
+    limit = check_time_limit(time_limit)
     runs = [Run(*t) for t in tasks]
+    runs = [r if r.time_limit is not None else r._replace(time_limit=limit) for r in runs]
     jobs = default_jobs(len(runs), runs[0].scenario) if jobs is None else max(1, int(jobs))
+    longest = max((r.time_limit for r in runs if r.time_limit is not None), default=None)
     out: list[RunResult | None] = [None] * len(runs)
-    with tqdm(total=len(runs), desc=desc, disable=not progress, leave=False) as bar:
-        for i, result in map_unordered(run_one, runs, jobs, scheduler):
+    results = map_unordered(run_one, runs, jobs, scheduler, longest, isolate)
+    with (
+        contextlib.closing(results),
+        tqdm(total=len(runs), desc=desc, disable=not progress, leave=False) as bar,
+    ):
+        for i, result in results:
             out[i] = result
             bar.update()
     return out  # type: ignore[return-value]  # every slot is filled
@@ -258,8 +387,11 @@ def replicate(
     replications: int = 5,
     jobs: int | None = None,
     progress: bool = False,
+    time_limit: float | None = None,
 ) -> list[Results]:
     """Full results of ``replications`` runs of one strategy (replications 0 .. n-1).
+
+    ``time_limit`` is the wall-clock limit of each run in seconds (None: none).
 
     Use it to look inside runs (event logs, snapshots); for figures with confidence
     intervals, :func:`simkit.experiments.compare.compare` keeps only what it needs.
@@ -271,7 +403,8 @@ def replicate(
     """
     check_replications(replications)
     tasks = [Run(scenario, strategy, r, keep=True) for r in range(replications)]
-    return [out.results for out in run_many(tasks, jobs, progress, desc="replicate")]
+    done = run_many(tasks, jobs, progress, desc="replicate", time_limit=time_limit)
+    return [out.results for out in done]
 
 
 def check_replications(replications: object) -> int:

@@ -11,6 +11,13 @@ the rest. A file from a different sweep is refused with a message naming what di
 mixed in or overwritten; so is a file that no sweep wrote. More replications than last time
 are fine: replications are the one thing a sweep may grow.
 
+Every saved row is checked before it is trusted, and a damaged file is refused with its name
+and the row: a row cut off mid-line (the file must end with a line break, and every row have
+one value per column), an empty cell, a figure that is not a number or is infinite, a grid
+value, strategy or replication that is not this sweep's, a run saved twice, a missing or
+unexpected column. A figure that is undefined for a run (no surveys answered, say) is saved as
+the text ``nan``, so an empty cell always means damage, never "undefined".
+
 Runs are identified by a key ``(grid point, strategy, replication)`` of indices: point ``p``
 is the p-th combination of grid values (the first field varying slowest), strategy ``s`` the
 s-th strategy of the sweep.
@@ -31,9 +38,12 @@ s-th strategy of the sweep.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import itertools
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -42,11 +52,12 @@ import numpy as np
 import pandas as pd
 
 from simkit.analysis.summary import HEADLINE
+from simkit.engine.safe_load import excerpt, shorten
 from simkit.engine.scenario import Scenario
 from simkit.engine.strategies import Strategy
 
-SWEEP_FILE_VERSION = 1
-"""Version of the sidecar's format."""
+SWEEP_FILE_VERSION = 2
+"""Version of the sidecar's format (2: undefined figures saved as ``nan``, not left empty)."""
 
 FLUSH_SECONDS = 2.0
 """A store saves at most this often, so an interruption loses at most this much work."""
@@ -56,6 +67,36 @@ Key = tuple[int, int, int]
 
 SUFFIXES = (".csv", ".parquet", ".pq")
 """File types a sweep can be saved to."""
+
+
+def check_target(
+    path: str | os.PathLike[str], suffixes: tuple[str, ...], what: str = "the output"
+) -> Path:
+    """``path`` as a Path if a file of one of ``suffixes`` can be written there, else a
+    ValueError saying why -- call it for every output before any work starts, so that a
+    long sweep does not end in a refused file name, nor write one file and refuse the next.
+
+    >>> check_target("out/frontier.jpg", (".png", ".svg", ".pdf"), "the figure")
+    Traceback (most recent call last):
+    ...
+    ValueError: out/frontier.jpg: the figure must be a .png, .svg or .pdf file
+    """
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        kinds = (
+            ", ".join(suffixes[:-1]) + " or " + suffixes[-1] if len(suffixes) > 1 else suffixes[0]
+        )
+        raise ValueError(f"{path}: {what} must be a {kinds} file")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder; {what} needs a file name")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{path}: {folder} is a file, not a folder")
+    if folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{path}: cannot write in {folder} (permission denied)")
+    return path
 
 
 def sidecar_path(path: str | os.PathLike[str]) -> Path:
@@ -169,6 +210,9 @@ class SweepStore:
     keys, values : the grid: dotted field names and, for each, its list of values.
     strategies : the sweep's strategies, in order.
     flush_seconds : :meth:`record` saves when this long has passed since the last save.
+    figures : the figures every run has (e.g. ``list(simkit.analysis.registry.METRICS)``); a
+        saved file must have exactly these figure columns. None: whatever figure columns the
+        file has (every row must still have all of them).
 
     Use: :meth:`open` (the runs already saved, which the sweep can skip), then
     :meth:`record` each run as it finishes, and :meth:`flush` at the end (also after an
@@ -183,6 +227,7 @@ class SweepStore:
         values: list[list],
         strategies: list[Strategy],
         flush_seconds: float = FLUSH_SECONDS,
+        figures: list[str] | None = None,
     ) -> None:
         self.path = None if path is None else Path(path)
         if self.path is not None and self.path.suffix.lower() not in SUFFIXES:
@@ -192,6 +237,7 @@ class SweepStore:
         self.names = [s.name for s in strategies]
         self.identity = sweep_identity(scenario, self.keys, self.values, strategies)
         self.flush_seconds = flush_seconds
+        self.figures = None if figures is None else list(figures)
         self.done: dict[Key, dict] = {}
         self._unsaved = 0
         self._last_save = time.monotonic()
@@ -232,9 +278,13 @@ class SweepStore:
         """Write every run recorded so far to the file, atomically, in key order."""
         if self.path is None:
             return
-        from simkit.io.files import write_frame
+        from simkit.io.files import atomic_write_text, write_frame
 
-        write_frame(self.frame(sorted(self.done)), self.path)
+        frame = self.frame(sorted(self.done))
+        if self.path.suffix.lower() == ".csv":  # "nan", not an empty cell, for undefined
+            atomic_write_text(self.path, frame.to_csv(index=False, na_rep="nan"))
+        else:
+            write_frame(frame, self.path)
         self._unsaved, self._last_save = 0, time.monotonic()
 
     def frame(self, order: list[Key]) -> pd.DataFrame:
@@ -242,7 +292,8 @@ class SweepStore:
         return runs_frame(self.done, self.keys, self.points, self.names, order)
 
     def _read(self) -> dict[Key, dict]:
-        """The runs in an existing file, after checking it belongs to this sweep."""
+        """The runs in an existing file, after checking it belongs to this sweep and that
+        every row is whole (see the module docstring)."""
         path, side = self.path, sidecar_path(self.path)
         assert path is not None
         if not side.exists():
@@ -253,41 +304,145 @@ class SweepStore:
         try:
             saved = json.loads(side.read_text(encoding="utf-8"))
             saved_digest, saved_identity = saved["digest"], saved["identity"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{side}: not a readable sweep description ({exc})") from None
+            version = saved.get("version")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(
+                f"{side}: not a readable sweep description ({shorten(str(exc), 80)})"
+            ) from None
+        if version != SWEEP_FILE_VERSION:
+            raise ValueError(
+                f"{path} was saved in another sweep file format ({excerpt(version)}, now "
+                f"{SWEEP_FILE_VERSION}); delete it and {side.name} to start again"
+            )
         if saved_digest != digest(self.identity):
             raise ValueError(self._mismatch(saved_identity))
-        try:
-            if path.suffix.lower() == ".csv":
-                frame = pd.read_csv(path)
-            else:
+        if path.suffix.lower() == ".csv":
+            frame = self._read_csv(path)
+        else:
+            try:
                 frame = pd.read_parquet(path)
-        except Exception as exc:  # noqa: BLE001 - any unreadable file gets one clear message
-            raise ValueError(f"{path}: cannot read the saved sweep ({exc})") from None
+            except Exception as exc:  # noqa: BLE001 - any unreadable file gets one clear message
+                raise ValueError(
+                    f"{path}: cannot read the saved sweep ({shorten(str(exc), 80)}); delete it "
+                    "to start again"
+                ) from None
+        return self._runs(frame, first_row=2 if path.suffix.lower() == ".csv" else 1)
+
+    def _damaged(self, where: str, what: str) -> ValueError:
+        """The error for a damaged saved sweep: the file, the row or column, and the way out."""
+        return ValueError(
+            f"{self.path}: {where}: {what}; the file was cut off or edited -- fix or delete "
+            "that row to resume"
+        )
+
+    def _read_csv(self, path: Path) -> pd.DataFrame:
+        """A saved CSV sweep as a frame, after checking its shape record by record."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(
+                f"{path}: cannot read the saved sweep ({shorten(str(exc), 80)})"
+            ) from None
+        if not text.strip() or "\x00" in text:
+            raise ValueError(
+                f"{path}: the saved sweep is empty or not text; delete it to start again"
+            )
+        if not text.endswith("\n"):
+            raise self._damaged(
+                f"row {text.count(chr(10)) + 1}", "the last row is cut off (no line break)"
+            )
+        try:
+            records = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise self._damaged("the file", f"not readable as CSV ({exc})") from None
+        header = records[0]
+        self._check_columns(header)
+        for n, record in enumerate(records[1:], start=2):
+            if len(record) != len(header):
+                raise self._damaged(
+                    f"row {n}", f"{len(record)} values, but the header has {len(header)}"
+                )
+            if "" in record:
+                raise self._damaged(f"row {n}", f"column {header[record.index('')]} is empty")
+        return pd.read_csv(io.StringIO(text))
+
+    def _check_columns(self, columns: list[str]) -> None:
+        """Refuse a saved sweep whose columns are not this sweep's."""
         need = [*self.keys, "strategy", "replication"]
-        missing = [c for c in need if c not in frame.columns]
+        expected = need + (self.figures or [c for c in columns if c not in need])
+        missing = [c for c in expected if c not in columns]
         if missing:
-            raise ValueError(f"{path}: saved sweep lacks column(s) {missing}")
+            raise ValueError(
+                f"{self.path}: the saved sweep lacks column(s) {excerpt(missing)}; delete it "
+                "to start again"
+            )
+        extra = [c for c in columns if c not in expected]
+        repeated = sorted({c for c in columns if list(columns).count(c) > 1})
+        if extra or repeated:
+            raise ValueError(
+                f"{self.path}: the saved sweep has unexpected or repeated column(s) "
+                f"{excerpt(extra or repeated)}; delete it to start again"
+            )
+
+    def _runs(self, frame: pd.DataFrame, first_row: int) -> dict[Key, dict]:
+        """Every row of a saved sweep as a run, each checked to be one of this sweep's."""
+        assert self.path is not None
+        columns = [str(c) for c in frame.columns]
+        self._check_columns(columns)
+        need = [*self.keys, "strategy", "replication"]
+        figures = [c for c in columns if c not in need]
+        for name in figures:  # vectorised: a sweep file may hold 100,000 runs
+            column = frame[name]
+            numbers = pd.to_numeric(column, errors="coerce")
+            bad = (numbers.isna() & column.notna()) | np.isinf(numbers.astype(float))
+            if column.dtype == bool or bad.any():
+                i = int(np.flatnonzero(bad.to_numpy() | (column.dtype == bool))[0])
+                raise self._damaged(
+                    f"row {i + first_row}",
+                    f"{name} = {excerpt(column.iat[i], 30)} is not a finite number",
+                )
         index = [{value_key(v): i for i, v in enumerate(vals)} for vals in self.values]
         strategy_index = {n: i for i, n in enumerate(self.names)}
         shape = [len(v) for v in self.values]
-        figures = [c for c in frame.columns if c not in need]
+        values = frame[need].to_numpy(dtype=object)
+        numbers = frame[figures].to_numpy(dtype=float)
         done: dict[Key, dict] = {}
-        for row in frame.to_dict("records"):
-            try:
-                cell = tuple(
-                    idx[value_key(row[k])] for idx, k in zip(index, self.keys, strict=True)
-                )
-                key = (
-                    int(np.ravel_multi_index(cell, shape)) if cell else 0,
-                    strategy_index[row["strategy"]],
-                    int(row["replication"]),
-                )
-            except (KeyError, ValueError, TypeError):
+        first: dict[Key, int] = {}
+        for i, (row, figs) in enumerate(zip(values, numbers, strict=True)):
+            where = f"row {i + first_row}"
+            cell = []
+            for idx, name, value in zip(index, self.keys, row, strict=False):
+                if value_key(value) not in idx:
+                    raise ValueError(
+                        f"{self.path}: {where}: {name} = {excerpt(value, 30)} is not a value "
+                        "of this sweep's grid"
+                    )
+                cell.append(idx[value_key(value)])
+            strategy, replication = row[-2], row[-1]
+            if strategy not in strategy_index:
                 raise ValueError(
-                    f"{path}: row {row} does not belong to this sweep's grid and strategies"
-                ) from None
-            done[key] = {m: float(row[m]) for m in figures}
+                    f"{self.path}: {where}: strategy {excerpt(strategy, 30)} is not one of "
+                    "this sweep's"
+                )
+            if (
+                isinstance(replication, bool | np.bool_)
+                or not isinstance(replication, int | float | np.number)
+                or not math.isfinite(replication)
+                or replication != int(replication)
+                or replication < 0
+            ):
+                raise self._damaged(
+                    where, f"replication {excerpt(replication, 30)} is not a whole number >= 0"
+                )
+            point = int(np.ravel_multi_index(cell, shape)) if cell else 0
+            key = (point, strategy_index[strategy], int(replication))
+            if key in done:
+                raise ValueError(
+                    f"{self.path}: {where} repeats the run of row {first[key]} (same grid "
+                    "point, strategy and replication); delete one of them"
+                )
+            done[key] = dict(zip(figures, (float(f) for f in figs), strict=True))
+            first[key] = i + first_row
         return done
 
     def _mismatch(self, saved: dict) -> str:

@@ -24,6 +24,7 @@ what ``simkit sweep grid.toml`` does).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from simkit.analysis.registry import METRICS
+from simkit.engine.safe_load import excerpt, shorten
 from simkit.engine.scenario import Scenario, ScenarioError
 from simkit.engine.strategies import Strategy, get_strategy
 from simkit.experiments.runner import (
@@ -48,6 +51,41 @@ NOT_SWEEPABLE = {
     "name": "it is a label, not a model input",
 }
 """Scenario fields a grid may not change, and why."""
+
+MAX_VALUES = 1_000
+"""The most values one grid field may take."""
+
+CONFIRM_RUNS = 2_000
+"""A sweep of more runs than this (grid points x strategies x replications) starts only when
+confirmed (``confirm=True``; ``simkit sweep --yes``): it can take hours or days."""
+
+MAX_RUNS = 1_000_000
+"""No sweep may have more runs than this, confirmed or not."""
+
+
+def check_size(points: int, strategies: int, replications: int, confirm: bool = False) -> int:
+    """The number of runs of a sweep, after checking it is not too big to start unasked.
+
+    >>> check_size(10, 4, 5)
+    200
+    >>> check_size(2_000, 4, 5)
+    Traceback (most recent call last):
+    ...
+    ValueError: this sweep is 40,000 runs (2,000 grid points x 4 strategies x 5 replications), ...
+    """
+    runs = points * strategies * replications
+    size = (
+        f"{runs:,} runs ({points:,} grid points x {strategies} strategies x {replications} "
+        "replications)"
+    )
+    if runs > MAX_RUNS:
+        raise ValueError(f"this sweep is {size}, more than {MAX_RUNS:,}; make the grid smaller")
+    if runs > CONFIRM_RUNS and not confirm:
+        raise ValueError(
+            f"this sweep is {size}, more than {CONFIRM_RUNS:,}; confirm it (confirm=True; on "
+            "the command line --yes) or make the grid smaller"
+        )
+    return runs
 
 
 @dataclass(frozen=True)
@@ -86,21 +124,20 @@ def load_sweep_spec(path: str | os.PathLike[str]) -> SweepSpec:
     >>> spec.grid, spec.strategies, spec.replications
     ({'team.managers': [3, 6]}, ['reactive'], 5)
     """
-    import tomllib
-
+    from simkit.engine.safe_load import FileFormatError, read_mapping
     from simkit.engine.scenario import default_scenario, load_scenario
 
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such sweep file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not valid TOML: {str(exc).splitlines()[0]}") from None
+        data = read_mapping(path, "sweep file", (".toml",))
+    except FileFormatError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     allowed = ("scenario", "grid", "strategies", "replications")
     unknown = [k for k in data if k not in allowed]
     if unknown:
-        raise ValueError(f"{path}: unknown key {unknown[0]!r} (allowed: {', '.join(allowed)})")
+        raise ValueError(
+            f"{path}: unknown key {excerpt(unknown[0], 40)} (allowed: {', '.join(allowed)})"
+        )
     base = data.get("scenario")
     try:
         if base is None:
@@ -110,7 +147,10 @@ def load_sweep_spec(path: str | os.PathLike[str]) -> SweepSpec:
         elif isinstance(base, dict):
             scenario = default_scenario().update(_flatten(base))
         else:
-            raise ValueError("scenario: give a scenario file name or a [scenario] table")
+            raise ValueError(
+                f"{path}: scenario: give a scenario file name or a [scenario] table, "
+                f"got {excerpt(base)}"
+            )
     except ScenarioError as exc:
         raise ScenarioError(f"{path}: scenario: {exc}") from None
     grid = data.get("grid", {})
@@ -123,7 +163,7 @@ def load_sweep_spec(path: str | os.PathLike[str]) -> SweepSpec:
         raise ValueError(f"{path}: strategies: must be a list of strategy names")
     reps = data.get("replications", 5)
     if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
-        raise ValueError(f"{path}: replications: must be a whole number >= 1 (got {reps!r})")
+        raise ValueError(f"{path}: replications: must be a whole number >= 1 (got {excerpt(reps)})")
     try:
         check_grid(scenario, grid)
     except ScenarioError as exc:
@@ -164,26 +204,31 @@ def check_grid(scenario: Scenario, grid: object) -> tuple[list[str], list[list]]
     keys, values = [], []
     for key, vals in grid.items():
         if not isinstance(key, str) or not key:
-            raise ValueError(f"grid keys must be dotted scenario fields, got {key!r}")
+            raise ValueError(f"grid keys must be dotted scenario fields, got {excerpt(key)}")
+        key = shorten(key, 80)
         top = key.split(".")[0]
         if top in NOT_SWEEPABLE:
             raise ValueError(f"grid {key}: cannot be swept ({NOT_SWEEPABLE[top]})")
         if isinstance(vals, str | bytes | dict | set | frozenset) or not isinstance(vals, Iterable):
-            raise ValueError(f"grid {key}: give a list of values, got {vals!r}")
+            raise ValueError(f"grid {key}: give a list of values, got {excerpt(vals)}")
         vals = [plain(v) for v in vals]
         if not vals:
             raise ValueError(f"grid {key}: the list of values is empty")
+        if len(vals) > MAX_VALUES:
+            raise ValueError(
+                f"grid {key}: {len(vals):,} values, more than {MAX_VALUES:,}; sweep fewer values"
+            )
         for v in vals:
             if not isinstance(v, bool | int | float | str):
                 raise ValueError(
-                    f"grid {key}: values must be numbers, text or true/false, got {v!r}"
+                    f"grid {key}: values must be numbers, text or true/false, got {excerpt(v)}"
                 )
             try:
                 scenario.update({key: v})
             except ScenarioError as exc:
-                raise ScenarioError(f"grid {key} = {v!r}: {exc}") from None
+                raise ScenarioError(f"grid {key} = {excerpt(v)}: {exc}") from None
         if len({value_key(v) for v in vals}) != len(vals):
-            raise ValueError(f"grid {key}: a value is repeated in {vals}")
+            raise ValueError(f"grid {key}: a value is repeated in {excerpt(vals)}")
         keys.append(key)
         values.append(vals)
     return keys, values
@@ -196,7 +241,7 @@ def _cells(scenario: Scenario, keys: list[str], points: list[tuple]) -> list[Sce
         try:
             cells.append(scenario.update(dict(zip(keys, point, strict=True))))
         except ScenarioError as exc:
-            where = ", ".join(f"{k}={v!r}" for k, v in zip(keys, point, strict=True))
+            where = ", ".join(f"{k}={excerpt(v)}" for k, v in zip(keys, point, strict=True))
             raise ScenarioError(f"grid point {where}: {exc}") from None
     return cells
 
@@ -210,6 +255,7 @@ def sweep(
     scheduler: object = None,
     path: str | os.PathLike[str] | None = None,
     progress: bool = False,
+    confirm: bool = False,
 ) -> pd.DataFrame:
     """Run every combination of grid values under every strategy and replication.
 
@@ -230,6 +276,8 @@ def sweep(
         path skips the runs already saved; a file from a different sweep is refused.
         ``replications`` may grow between runs; anything else must stay the same.
     progress : show a progress bar.
+    confirm : start a sweep of more than :data:`CONFIRM_RUNS` runs (without it, such a sweep
+        raises a ValueError before anything runs or is written).
 
     Returns
     -------
@@ -252,7 +300,8 @@ def sweep(
     if len(set(names)) != len(names):
         raise ValueError(f"strategy names must be distinct, got {names}")
     keys, values = check_grid(scenario, grid)
-    store = SweepStore(path, scenario, keys, values, strats)
+    check_size(math.prod(len(v) for v in values), len(strats), replications, confirm)
+    store = SweepStore(path, scenario, keys, values, strats, figures=list(METRICS))
     cells = _cells(scenario, keys, store.points)
 
     wanted: list[Key] = [

@@ -11,8 +11,8 @@ column            needed    what it holds
 account_id        yes       your id for the account; unique (``id``, ``account``)
 segment           yes       key, enterprise, mid_market or small (``Mid-Market``, ``SMB``,
                             ``strategic``... are understood) (``tier``)
-arr               yes       annual recurring revenue, >= 0 (``$12,000`` is fine); for a
-                            prospect, the expected deal size (0: unknown)
+arr               yes       annual recurring revenue, 0 to 100 billion (``$12,000`` is fine);
+                            for a prospect, the expected deal size (0: unknown)
 customer_since    no        first day as a customer, YYYY-MM-DD, for tenure (``client_since``)
 contract_start    no        first day of the current contract, YYYY-MM-DD (``start_date``)
 contract_end      no        renewal date, YYYY-MM-DD (``renewal_date``, ``end_date``)
@@ -28,6 +28,12 @@ ended before the as-of date are taken as renewed (rolled forward by whole terms)
 counted in the notes. Tenure (which tells the model how many renewals an account has
 behind it) counts from ``customer_since``, else from ``contract_start``, else from the start
 of the current term. Other columns (a name, a region...) are ignored.
+
+Dates are written ``YYYY-MM-DD`` (a time of day after them, as some CRM exports add, is
+ignored); ``2027``, ``20270331`` or ``31/03/2027`` are refused rather than guessed at, and so
+are dates before 1900 or more than ten years after the as-of date (a mistyped year would
+otherwise make a contract that never renews). Files are at most 256 MB; binary data and
+cells longer than 131,072 characters are refused.
 
 Every problem in a file is reported at once, in one :class:`PortfolioError`; nothing is
 simulated until the file is clean. Rows are numbered as in a spreadsheet: the header is
@@ -64,10 +70,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
 
+from simkit.engine.safe_load import excerpt
 from simkit.io.portfolio_book import book_summary, describe, format_money, scenario_for
 from simkit.io.portfolio_columns import (
     BOOK_STAGES,
@@ -88,6 +96,7 @@ __all__ = [
     "COLUMN_ALIASES",
     "DEFAULT_TERM_MONTHS",
     "EXAMPLE_AS_OF",
+    "MAX_FILE_BYTES",
     "MAX_LISTED",
     "MAX_TERM_MONTHS",
     "OPTIONAL",
@@ -103,6 +112,9 @@ __all__ = [
     "read_csv",
     "scenario_for",
 ]
+
+MAX_FILE_BYTES = 256_000_000
+"""The largest account file read (256 MB: about 2 million accounts)."""
 
 EXAMPLE_AS_OF = "2026-10-01"
 """The date the example portfolio (``examples/portfolio.csv``) describes."""
@@ -136,9 +148,13 @@ def read_csv(path: str | os.PathLike[str], as_of: dt.date | str | None = None) -
     (120, ['enterprise', 'key', 'mid_market', 'small'])
     """
     path = Path(path)
+    if path.is_dir():
+        raise PortfolioError(str(path), ["is a folder; give the CSV file itself"])
     if not path.is_file():
         raise PortfolioError(str(path), ["no such file"])
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise PortfolioError(str(path), [_too_big(path.stat().st_size)])
         data = path.read_bytes()
     except OSError as exc:
         raise PortfolioError(str(path), [f"cannot read the file ({exc.strerror})"]) from None
@@ -158,8 +174,20 @@ def parse_csv(
     simkit.io.portfolio.PortfolioError: empty.csv: the file is empty; expected a header row ...
     """
     day = as_of_date(as_of)
+    if len(data) > MAX_FILE_BYTES:
+        raise PortfolioError(source, [_too_big(len(data))])
     cells, rows = read_cells(data, source)
-    return build_book(check_rows(cells, rows, source), day, source)
+    return build_book(check_rows(cells, rows, source, day), day, source)
+
+
+def _too_big(size: int) -> str:
+    def amount(n: int) -> str:
+        return f"{n:,} bytes" if n < 10_000_000 else f"{n / 1e6:,.0f} MB"
+
+    return (
+        f"{amount(size)} is more than an account list can be ({amount(MAX_FILE_BYTES)}); "
+        "check that this is the right file"
+    )
 
 
 def as_of_date(as_of: dt.date | str | None) -> dt.date:
@@ -171,13 +199,22 @@ def as_of_date(as_of: dt.date | str | None) -> dt.date:
     if as_of is None:
         return dt.date.today()
     if isinstance(as_of, dt.datetime):
-        return as_of.date()
-    if isinstance(as_of, dt.date):
-        return as_of
-    try:
-        return dt.date.fromisoformat(str(as_of).strip())
-    except ValueError:
-        raise ValueError(f"as_of must be a date written YYYY-MM-DD, got {as_of!r}") from None
+        day = as_of.date()
+    elif isinstance(as_of, dt.date):
+        day = as_of
+    else:
+        text = str(as_of).strip()
+        try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+                raise ValueError
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"as_of must be a date written YYYY-MM-DD, got {excerpt(as_of, 40)}"
+            ) from None
+    if not dt.date(1900, 1, 1) <= day <= dt.date(2200, 12, 31):
+        raise ValueError(f"as_of must be a date from 1900 to 2200, got {day.isoformat()}")
+    return day
 
 
 def example_path() -> Path:

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from simkit.engine.scenario import MAX_ACCOUNT_ARR
+
 REQUIRED = ("account_id", "segment", "arr")
 """Columns every account file must have."""
 
@@ -43,6 +45,23 @@ DEFAULT_TERM_MONTHS = 12
 
 MAX_TERM_MONTHS = 120
 """The longest contract accepted (ten years)."""
+
+MAX_ARR = MAX_ACCOUNT_ARR
+"""The largest ARR accepted for one account (100 billion, the scenario's
+:data:`~simkit.engine.scenario.MAX_ACCOUNT_ARR`): far above any real contract, and far
+enough below the largest float that no sum of a book's ARR can overflow."""
+
+EARLIEST_DATE = "1900-01-01"
+"""Dates before this are refused (a mistyped year, such as 0202 or 1026)."""
+
+MAX_YEARS_AHEAD = 10
+"""Dates more than this many years after the as-of date are refused (a mistyped year, such
+as 2062 or 2999: a contract that far out would never renew within any simulation)."""
+
+DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+"""How a date must be written: ``YYYY-MM-DD``, optionally followed by a time of day
+(``2026-03-31 14:00`` or ``2026-03-31T14:00:00``, as CRM exports often add; the time is
+ignored). ``2027``, ``20270331`` and ``31/03/2027`` are not dates."""
 
 BOOK_STAGES = ("prospect", "customer", "loyal")
 """Lifecycle stages an account of a starting book can be in."""

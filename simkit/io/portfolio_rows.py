@@ -3,9 +3,12 @@
 The second half of reading an account list (the first, :mod:`simkit.io.portfolio_text`,
 produced the cells). :func:`check_rows` parses each column (numbers may carry currency signs
 and thousands separators, dates are ``YYYY-MM-DD``, segments and stages may use friendly
-spellings) and checks every rule on every row, collecting all problems before raising one
-:class:`~simkit.io.portfolio_errors.PortfolioError`. :func:`build_book` then places each
-account in time relative to the *as-of* date the book describes:
+spellings) and checks every rule on every row (ARR from 0 to
+:data:`~simkit.io.portfolio_columns.MAX_ARR`, dates from 1900 to ten years after the as-of
+date, so that a mistyped year cannot pass for a contract that never renews), collecting all
+problems before raising one :class:`~simkit.io.portfolio_errors.PortfolioError`.
+:func:`build_book` then places each account in time relative to the *as-of* date the book
+describes:
 
 * ``days_to_renewal``: days from the as-of date to the contract's end. A contract that ended
   before the as-of date was evidently renewed, so its end rolls forward by whole terms;
@@ -33,12 +36,17 @@ import numpy as np
 import pandas as pd
 
 from simkit.engine.book import BOOK_COLUMNS
+from simkit.engine.safe_load import excerpt, shorten
 from simkit.engine.scenario import DAYS_PER_MONTH, SEGMENTS
 from simkit.io.portfolio_columns import (
     BOOK_STAGES,
+    DATE_PATTERN,
     DEFAULT_TERM_MONTHS,
+    EARLIEST_DATE,
     FORMER_STAGES,
+    MAX_ARR,
     MAX_TERM_MONTHS,
+    MAX_YEARS_AHEAD,
     OPTIONAL,
     REQUIRED,
     SEGMENT_ALIASES,
@@ -66,12 +74,16 @@ def parse_number(text: pd.Series) -> pd.Series:
 
 
 def parse_date(text: pd.Series) -> pd.Series:
-    """``YYYY-MM-DD`` dates as midnight timestamps; NaT where a cell is empty or not a date.
+    """``YYYY-MM-DD`` dates (a time of day after them is ignored) as midnight timestamps; NaT
+    where a cell is empty or not a date written so (:data:`DATE_PATTERN`).
 
-    >>> parse_date(pd.Series(["2026-03-31", "31/03/2026", ""])).isna().tolist()
-    [False, True, True]
+    >>> parse_date(pd.Series(["2026-03-31", "2026-03-31 14:00", "31/03/2026", "2027",
+    ...                       "20270331", "2026-02-30", ""])).isna().tolist()
+    [False, False, True, True, True, True, True]
     """
-    return pd.to_datetime(text, format="ISO8601", errors="coerce").dt.normalize()
+    written = text.astype(str).str.fullmatch(DATE_PATTERN).fillna(False).astype(bool)
+    dates = pd.to_datetime(text.where(written, ""), format="ISO8601", errors="coerce")
+    return dates.dt.normalize()
 
 
 @dataclass
@@ -95,7 +107,9 @@ class CheckedRows:
         return (self.stage != "prospect").to_numpy()
 
 
-def check_rows(cells: pd.DataFrame, rows: list[int], source: str) -> CheckedRows:
+def check_rows(
+    cells: pd.DataFrame, rows: list[int], source: str, as_of: dt.date | None = None
+) -> CheckedRows:
     """Parse and check every cell; raise one PortfolioError listing every problem.
 
     Parameters
@@ -104,16 +118,16 @@ def check_rows(cells: pd.DataFrame, rows: list[int], source: str) -> CheckedRows
         :func:`simkit.io.portfolio_text.read_cells`).
     rows : spreadsheet row number of each row of ``cells``, for messages.
     source : the file's name, for messages.
+    as_of : the date the book describes; dates more than :data:`MAX_YEARS_AHEAD` years
+        after it are refused (default: today).
     """
     p = ProblemList()
     rows_at = np.asarray(rows)
     n = len(cells)
     for name in REQUIRED:
         if name not in cells.columns:
-            p.file(
-                f"required column {name!r} is missing (columns found: "
-                f"{', '.join(cells.columns)}; needed: {', '.join(REQUIRED)})"
-            )
+            p.file(f"required column {name!r} is missing (needed: {', '.join(REQUIRED)})")
+    p.raise_if_any(source)  # without its columns, every row would repeat the same problem
     blank = pd.Series([""] * n, dtype=object)
     col = {c: cells[c] if c in cells.columns else blank for c in (*REQUIRED, *OPTIONAL)}
 
@@ -127,7 +141,8 @@ def check_rows(cells: pd.DataFrame, rows: list[int], source: str) -> CheckedRows
             rows_at,
             "segment",
             lambda i: (
-                f"{raw_seg.iat[i]!r} is not a segment; use key, enterprise, mid_market or small"
+                f"{excerpt(raw_seg.iat[i], 40)} is not a segment; use key, enterprise, "
+                "mid_market or small"
                 if raw_seg.iat[i]
                 else "is empty; use key, enterprise, mid_market or small"
             ),
@@ -141,7 +156,7 @@ def check_rows(cells: pd.DataFrame, rows: list[int], source: str) -> CheckedRows
             rows_at,
             "arr",
             lambda i: (
-                f"{raw_arr.iat[i]!r} is not a number; write ARR like 25000 or 25,000.50"
+                f"{excerpt(raw_arr.iat[i], 40)} is not a number; write ARR like 25000 or 25,000.50"
                 if raw_arr.iat[i]
                 else "is empty; give the annual recurring revenue (0 or more)"
             ),
@@ -150,7 +165,16 @@ def check_rows(cells: pd.DataFrame, rows: list[int], source: str) -> CheckedRows
             (arr < 0).to_numpy(),
             rows_at,
             "arr",
-            lambda i: f"{raw_arr.iat[i]} is negative; ARR must be >= 0",
+            lambda i: f"{shorten(raw_arr.iat[i], 40)} is negative; ARR must be >= 0",
+        )
+        p.rows(
+            (arr > MAX_ARR).to_numpy(),
+            rows_at,
+            "arr",
+            lambda i: (
+                f"{shorten(raw_arr.iat[i], 40)} is more than the largest ARR accepted, "
+                f"{MAX_ARR:,.0f} (a misplaced decimal point?)"
+            ),
         )
     raw_health = col["health"]
     health = parse_number(raw_health)
@@ -158,15 +182,16 @@ def check_rows(cells: pd.DataFrame, rows: list[int], source: str) -> CheckedRows
         (health.isna() & (raw_health != "")).to_numpy(),
         rows_at,
         "health",
-        lambda i: f"{raw_health.iat[i]!r} is not a number; use 0-100 or leave it blank",
+        lambda i: f"{excerpt(raw_health.iat[i], 40)} is not a number; use 0-100 or leave it blank",
     )
     p.rows(
         ((health < 0) | (health > 100)).to_numpy(),
         rows_at,
         "health",
-        lambda i: f"{raw_health.iat[i]} is outside 0-100",
+        lambda i: f"{shorten(raw_health.iat[i], 40)} is outside 0-100",
     )
-    dates = _check_dates(p, col, rows_at, (stage != "prospect").to_numpy())
+    day = dt.date.today() if as_of is None else as_of
+    dates = _check_dates(p, col, rows_at, (stage != "prospect").to_numpy(), day)
     p.raise_if_any(source)
     return CheckedRows(
         account_id=col["account_id"],
@@ -189,7 +214,9 @@ def _check_ids(p: ProblemList, ids: pd.Series, rows: np.ndarray) -> None:
         (repeated & ~pd.Series(empty)).to_numpy(),
         rows,
         "account_id",
-        lambda i: f"{ids.iat[i]!r} is a duplicate (first seen on row {first_row[ids.iat[i]]})",
+        lambda i: (
+            f"{excerpt(ids.iat[i], 40)} is a duplicate (first seen on row {first_row[ids.iat[i]]})"
+        ),
     )
 
 
@@ -202,7 +229,7 @@ def _check_stage(p: ProblemList, raw: pd.Series, rows: np.ndarray) -> pd.Series:
         rows,
         "stage",
         lambda i: (
-            f"{raw.iat[i]!r}: former accounts are not part of a starting book "
+            f"{excerpt(raw.iat[i], 40)}: former accounts are not part of a starting book "
             "(they pay nothing); leave them out"
         ),
     )
@@ -210,15 +237,22 @@ def _check_stage(p: ProblemList, raw: pd.Series, rows: np.ndarray) -> pd.Series:
         stage.isna().to_numpy() & ~former,
         rows,
         "stage",
-        lambda i: f"{raw.iat[i]!r} is not a stage; use prospect, customer or loyal",
+        lambda i: f"{excerpt(raw.iat[i], 40)} is not a stage; use prospect, customer or loyal",
     )
     return stage
 
 
 def _check_dates(
-    p: ProblemList, col: dict[str, pd.Series], rows: np.ndarray, active: np.ndarray
+    p: ProblemList,
+    col: dict[str, pd.Series],
+    rows: np.ndarray,
+    active: np.ndarray,
+    day: dt.date,
 ) -> dict[str, pd.Series]:
-    """Contract dates and term: parsed, in order, and enough of them for each customer."""
+    """Contract dates and term: parsed, within 1900 .. ``day`` + :data:`MAX_YEARS_AHEAD`
+    years, in order, and enough of them for each customer."""
+    earliest = pd.Timestamp(EARLIEST_DATE)
+    latest = pd.Timestamp(day) + pd.DateOffset(years=MAX_YEARS_AHEAD)
     raw_start, raw_end, raw_term = col["contract_start"], col["contract_end"], col["term_months"]
     raw_since = col["customer_since"]
     start, end, since = parse_date(raw_start), parse_date(raw_end), parse_date(raw_since)
@@ -231,19 +265,42 @@ def _check_dates(
             (parsed.isna() & (raw != "")).to_numpy(),
             rows,
             name,
-            lambda i, raw=raw: f"{raw.iat[i]!r} is not a date; write dates as YYYY-MM-DD",
+            lambda i, raw=raw: (
+                f"{excerpt(raw.iat[i], 40)} is not a date; write dates as YYYY-MM-DD"
+            ),
+        )
+        p.rows(
+            (parsed < earliest).to_numpy(),
+            rows,
+            name,
+            lambda i, raw=raw: f"{shorten(raw.iat[i], 40)} is before 1900; check the year",
+        )
+        p.rows(
+            (parsed > latest).to_numpy(),
+            rows,
+            name,
+            lambda i, raw=raw: (
+                f"{shorten(raw.iat[i], 40)} is more than {MAX_YEARS_AHEAD} years after the "
+                f"as-of date {day.isoformat()}; check the year"
+            ),
         )
     p.rows(
         (end <= start).to_numpy(),
         rows,
         "contract_end",
-        lambda i: f"{raw_end.iat[i]} is not after contract_start {raw_start.iat[i]}",
+        lambda i: (
+            f"{shorten(raw_end.iat[i], 30)} is not after contract_start "
+            f"{shorten(raw_start.iat[i], 30)}"
+        ),
     )
     p.rows(
         (since > start).to_numpy(),
         rows,
         "customer_since",
-        lambda i: f"{raw_since.iat[i]} is after contract_start {raw_start.iat[i]}",
+        lambda i: (
+            f"{shorten(raw_since.iat[i], 30)} is after contract_start "
+            f"{shorten(raw_start.iat[i], 30)}"
+        ),
     )
     given = parse_number(raw_term)
     bad_term = (raw_term != "") & (
@@ -254,7 +311,8 @@ def _check_dates(
         rows,
         "term_months",
         lambda i: (
-            f"{raw_term.iat[i]!r} is not a whole number of months from 1 to {MAX_TERM_MONTHS}"
+            f"{excerpt(raw_term.iat[i], 40)} is not a whole number of months from 1 to "
+            f"{MAX_TERM_MONTHS}"
         ),
     )
     derived = ((end - start).dt.days / DAYS_PER_MONTH).round().clip(lower=1)
@@ -264,7 +322,8 @@ def _check_dates(
         rows,
         "contract_end",
         lambda i: (
-            f"the contract from {raw_start.iat[i]} to {raw_end.iat[i]} runs more than "
+            f"the contract from {shorten(raw_start.iat[i], 30)} to "
+            f"{shorten(raw_end.iat[i], 30)} runs more than "
             f"{MAX_TERM_MONTHS} months; give term_months for the renewal cycle"
         ),
     )

@@ -6,8 +6,9 @@ about what the values mean (that is :mod:`simkit.io.portfolio_rows`). :func:`rea
 1. decodes the bytes as UTF-8, accepting Excel's byte-order mark and refusing, with the fix
    spelled out, UTF-16 text, workbooks (``.xlsx``/``.xls`` saved under a ``.csv`` name) and
    other encodings;
-2. splits the text into CSV records with the standard library's :mod:`csv` reader, after
-   naming the likely culprit when the header has no comma but a semicolon or a tab;
+2. refuses binary data (NUL bytes) and splits the text into CSV records with the standard
+   library's :mod:`csv` reader, after naming the likely culprit when the header has no comma
+   but a semicolon or a tab (a cell longer than 131,072 characters is refused by the reader);
 3. skips blank lines while keeping spreadsheet row numbers (header = row 1);
 4. maps each header to its canonical column (:func:`simkit.io.portfolio_columns.column_name`),
    keeps the known columns (the first of two synonyms is refused as ambiguous) and strips
@@ -31,6 +32,7 @@ import io
 import numpy as np
 import pandas as pd
 
+from simkit.engine.safe_load import excerpt
 from simkit.io.portfolio_columns import OPTIONAL, REQUIRED, column_name
 from simkit.io.portfolio_errors import PortfolioError, ProblemList
 
@@ -101,7 +103,12 @@ def split_records(text: str, source: str) -> tuple[list[str], list[list[str]], l
         raise PortfolioError(
             source, ["the file is empty; expected a header row such as account_id,segment,arr"]
         )
-    first_line = text.lstrip().splitlines()[0]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise PortfolioError(
+            source, [f"the file holds binary data (a NUL byte on line {line}), not CSV text"]
+        )
+    first_line = text.lstrip().split("\n", 1)[0]
     if "," not in first_line:
         for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
             if sep in first_line:
@@ -116,7 +123,12 @@ def split_records(text: str, source: str) -> tuple[list[str], list[list[str]], l
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise PortfolioError(source, [f"not readable as CSV ({exc})"]) from None
-    header_at = next(i for i, r in enumerate(records) if any(c.strip() for c in r))
+    header_at = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+    if header_at is None:
+        raise PortfolioError(
+            source,
+            ["the file has only empty cells; expected a header row such as account_id,segment,arr"],
+        )
     header = records[header_at]
     body, rows = [], []
     for i in range(header_at + 1, len(records)):
@@ -140,7 +152,8 @@ def _cells(
     for original, name in zip(header, names, strict=True):
         if name in known and name in seen:
             problems.file(
-                f"columns {seen[name]!r} and {original!r} both mean {name}; keep one of them"
+                f"columns {excerpt(seen[name], 40)} and {excerpt(original, 40)} both mean "
+                f"{name}; keep one of them"
             )
         seen.setdefault(name, original)
     width = len(header)

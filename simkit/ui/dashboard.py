@@ -42,7 +42,8 @@ from simkit.engine.scenario import Scenario, ScenarioError
 from simkit.experiments.compare import Comparison
 from simkit.io.portfolio import scenario_for
 from simkit.ui.components import Panel, csv_download, heading_html, small_html
-from simkit.ui.portfolio import PortfolioPicker
+from simkit.ui.portfolio import PortfolioPicker, upload_guard_html
+from simkit.ui.server import IDLE_MINUTES
 from simkit.ui.stories import StoryComparison
 from simkit.ui.whatif import WhatIf
 from simkit.viz.plots import return_on_cost
@@ -205,9 +206,12 @@ class ManagerDashboard:
         return self._widget
 
     def show(self) -> None:
-        """Display the page (in a notebook or Voila)."""
-        from IPython.display import display
+        """Display the page (in a notebook or Voila), with the script that keeps the browser
+        from sending uploads over the size limit (:func:`~simkit.ui.portfolio.upload_guard_html`).
+        """
+        from IPython.display import HTML, display
 
+        display(HTML(upload_guard_html()))
         display(self.widget)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
@@ -252,6 +256,14 @@ class ManagerDashboard:
                 self.view.progress,
                 self.view.status,
                 self.run_info,
+                w.HTML(
+                    small_html(
+                        f"In the dashboard a page left unused for {IDLE_MINUTES} minutes is "
+                        "closed to free the server's memory: reload it to start again.",
+                        colour="#777",
+                        size=12,
+                    )
+                ),
             ],
             layout=w.Layout(width="400px", min_width="400px", padding="0 16px 0 0"),
         )

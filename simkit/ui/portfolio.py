@@ -6,7 +6,10 @@ sampled from the scenario, ``examples/portfolio.csv``, or an uploaded account li
 (``None`` for the built-in sample). Choosing a book also suggests a team of the same size
 per account as the scenario's and switches the segment sliders off (an imported book has
 its own mix). A file with problems is refused with every problem listed in red, and the
-current book stays.
+current book stays. So is a file over :data:`MAX_UPLOAD_BYTES` (50 MiB, some 500,000
+accounts of the example's columns): :func:`upload_guard_html`, shown on the dashboard page,
+keeps the browser from sending more than its name and size, and the refusal says how big it
+is and what to do.
 
 >>> from simkit.ui.controls import WhatIfControls
 >>> picker = PortfolioPicker(WhatIfControls())
@@ -40,10 +43,24 @@ from simkit.io.portfolio import (
 from simkit.ui.components import RED, error_html, small_html
 from simkit.ui.controls import WhatIfControls
 
-__all__ = ["BUILTIN", "EXAMPLE", "UPLOAD", "PortfolioPicker", "book_html", "problems_html"]
+__all__ = [
+    "BUILTIN",
+    "EXAMPLE",
+    "MAX_UPLOAD_BYTES",
+    "UPLOAD",
+    "PortfolioPicker",
+    "book_html",
+    "problems_html",
+    "too_large",
+    "upload_guard_html",
+]
 
 BUILTIN, EXAMPLE, UPLOAD = "builtin", "example", "upload"
 """The three sources of a book, as the values of :attr:`PortfolioPicker.source`."""
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+"""The largest account list the dashboard takes (the server's websocket allows a little more:
+:data:`simkit.ui.server.WEBSOCKET_MAX_BYTES`)."""
 
 
 class PortfolioPicker:
@@ -123,13 +140,19 @@ class PortfolioPicker:
         self._set_source(EXAMPLE)
         return True
 
-    def load_csv(self, data: bytes, name: str = "upload.csv") -> bool:
+    def load_csv(self, data: bytes, name: str = "upload.csv", size: int | None = None) -> bool:
         """Read an uploaded account list as of the picked date; on success simulate it, else
         list its problems in red.
 
-        Returns whether the file was accepted. A rejected file leaves the current book in
-        place; an accepted one is offered as a source from then on.
+        ``size`` is the file's size as the browser reported it (larger than ``data`` when
+        :func:`upload_guard_html` kept an oversized file's content back). Returns whether the
+        file was accepted. A rejected file leaves the current book in place; an accepted one
+        is offered as a source from then on.
         """
+        size = max(len(data), size or 0)
+        if size > MAX_UPLOAD_BYTES:
+            self.status.value = small_html(error_html(too_large(name, size)), size=13)
+            return False
         try:
             book = parse_csv(bytes(data), as_of=self.as_of.value, source=name)
         except PortfolioError as exc:
@@ -179,7 +202,7 @@ class PortfolioPicker:
         if not files:
             return
         f = files[0]
-        self.load_csv(bytes(f["content"]), str(f["name"]))
+        self.load_csv(bytes(f["content"]), str(f["name"]), size=int(f.get("size") or 0))
         self.upload.value = ()  # ready for the next file (or the same file, fixed)
 
     def describe(self) -> None:
@@ -226,6 +249,45 @@ def book_html(book: pd.DataFrame, within_days: float = 90.0) -> str:
         f"<table style='font-size:12px;margin:4px 0'><tr>{th}segment</th>{th}accounts</th>"
         f"{th}ARR</th>{th}renewing</th></tr>{rows}</table>"
     )
+
+
+def too_large(name: str, size: int, limit: int = MAX_UPLOAD_BYTES) -> str:
+    """Why an upload was refused for its size.
+
+    >>> too_large("crm.csv", 80 * 1024 * 1024)
+    'crm.csv is 80.0 MiB; the dashboard takes account lists up to 50 MiB. ...'
+    """
+    return (
+        f"{name} is {size / 2**20:.1f} MiB; the dashboard takes account lists up to "
+        f"{limit / 2**20:g} MiB. Leave out columns it does not read, or split the book; "
+        "nothing was simulated."
+    )
+
+
+def upload_guard_html(limit: int = MAX_UPLOAD_BYTES) -> str:
+    """A script for the dashboard page: a file over ``limit`` bytes is not read by the
+    browser, so the upload button sends only its name and size (and the page refuses it with
+    :func:`too_large`) instead of a message the server would drop without a word.
+
+    The upload button (ipywidgets' ``FileUpload``) reads files with
+    ``FileReader.readAsArrayBuffer``; the script makes that read an empty blob in place of a
+    file that is too big. Nothing else on the page reads files.
+
+    >>> "readAsArrayBuffer" in upload_guard_html() and str(MAX_UPLOAD_BYTES) in upload_guard_html()
+    True
+    """
+    return f"""<script>
+(function () {{
+  window.simkitUploadLimit = {int(limit)};
+  if (window.simkitUploadGuard) {{ return; }}
+  window.simkitUploadGuard = true;
+  var read = FileReader.prototype.readAsArrayBuffer;
+  FileReader.prototype.readAsArrayBuffer = function (blob) {{
+    var tooBig = blob && blob.size > window.simkitUploadLimit;
+    return read.call(this, tooBig ? new Blob([]) : blob);
+  }};
+}})();
+</script>"""
 
 
 def problems_html(exc: PortfolioError) -> str:

@@ -52,16 +52,18 @@ TABLE_METRICS = (
     "nrr",
     "revenue",
     "end_arr",
-    "clv",
+    "gross_profit",
+    "clv_simple",
     "nps",
     "time_to_resolution",
     "strategy_cost",
     "utilisation",
+    "missed_touch_share",
 )
 """Figures in the what-if table (see :data:`simkit.analysis.summary.HEADLINE` for their labels)."""
 
-PLOT_METRICS = ("logo_retention", "grr", "nrr", "revenue", "clv", "strategy_cost")
-"""Figures in the what-if bar charts: retention, revenue retention, revenue, CLV and cost."""
+PLOT_METRICS = ("logo_retention", "grr", "nrr", "gross_profit", "clv_simple", "strategy_cost")
+"""Figures in the what-if bar charts: retention, revenue retention, profit, CLV and cost."""
 
 
 class ResultsView:

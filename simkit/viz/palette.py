@@ -23,6 +23,7 @@ __all__ = [
     "EXTRA_COLOURS",
     "SEGMENT_COLOURS",
     "STAGE_COLOURS",
+    "STAGE_LABELS",
     "STRATEGY_COLOURS",
     "metric_axis_label",
     "segment_label",
@@ -34,8 +35,19 @@ STAGE_COLOURS = {
     "customer": "#1f78b4",
     "loyal": "#1b9e77",
     "former": "#d95f02",
+    "lost": "#8c8c8c",
 }
-"""One colour per lifecycle stage (blues for the living book, orange for those who left)."""
+"""One colour per state: blues for the living book, orange for customers who left, grey for
+lost deals (prospects that never became customers: an outcome, not a lifecycle stage)."""
+
+STAGE_LABELS = {
+    "prospect": "prospect",
+    "customer": "customer",
+    "loyal": "loyal",
+    "former": "former (customers who left)",
+    "lost": "lost deals (never customers)",
+}
+"""How each state is named in legends: former and lost are told apart in words too."""
 
 SEGMENT_COLOURS = {
     "key": "#6a3d9a",
@@ -81,13 +93,17 @@ def segment_label(segment: str) -> str:
     return str(segment).replace("_", "-")
 
 
-def metric_axis_label(metric: str) -> str:
-    """The axis label (with its unit) of a summary column, from the metric registry
-    (:mod:`simkit.analysis.registry`); columns that are not metrics lose their underscores.
+def metric_axis_label(metric: str, period: str | None = None) -> str:
+    """The axis label (with its unit and basis) of a summary column, from the metric
+    registry (:mod:`simkit.analysis.registry`); columns that are not metrics lose their
+    underscores. ``period`` is the period of the table the column comes from (``"M"``,
+    ``"Q"``, ``"Y"``, ``"all"``): a figure measured in each period says so.
 
     >>> metric_axis_label("nrr"), metric_axis_label("a_new_column")
-    ('NRR (%)', 'a new column')
+    ('NRR (% per year)', 'a new column')
+    >>> metric_axis_label("nps", period="Q")
+    'NPS (score, in each quarter)'
     """
     from simkit.analysis.registry import METRICS, label
 
-    return label(metric) if metric in METRICS else metric.replace("_", " ")
+    return label(metric, period=period) if metric in METRICS else metric.replace("_", " ")

@@ -10,7 +10,7 @@ functions that draw a single panel accept ``ax=`` to draw into a panel of your o
 >>> from simkit.engine.scenario import default_scenario
 >>> res = simulate(default_scenario().update({"horizon_years": 0.5}), "customer_success")
 >>> fig = stage_flow(res)
->>> fig.axes[0].get_title(loc="left")
+>>> fig.axes[0].get_title(loc="left").split(";")[0]
 'Where the book is: accounts by stage (Customer success)'
 
 Figures for one account's whole story (the dashboard's drill-down) are in
@@ -30,12 +30,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from simkit.engine.accounts import STAGES
+from simkit.analysis.economics import RETURN_LABEL, strategy_return
+from simkit.analysis.registry import label as metric_label
+from simkit.engine.accounts import LIFECYCLE_STAGES
 from simkit.engine.scenario import SEGMENTS
 from simkit.engine.strategies import strategy_label
 from simkit.viz.palette import (
     SEGMENT_COLOURS,
     STAGE_COLOURS,
+    STAGE_LABELS,
     metric_axis_label,
     segment_label,
     strategy_colour,
@@ -62,31 +65,42 @@ __all__ = [
 ]
 
 
-def stage_flow(results: Results, by: str = "accounts", ax: Axes | None = None) -> Figure:
+def stage_flow(
+    results: Results, by: str = "accounts", ax: Axes | None = None, lost: bool = False
+) -> Figure:
     """Stacked area of accounts (or ARR) in each stage, month by month: where the book goes.
 
-    ``by="accounts"`` stacks all four stages (prospects, customers, loyal customers and
-    former customers), so the height grows as prospects arrive; ``by="arr"`` stacks only the
+    ``by="accounts"`` stacks the four lifecycle stages (prospects, customers, loyal
+    customers and former customers -- customers who left), so the height grows as
+    prospects arrive; lost deals (prospects that never bought) are not part of the book
+    and are left out unless ``lost=True`` stacks them on top. ``by="arr"`` stacks only the
     paying stages, in money. The data are the run's month-end ``snapshots``.
     """
     if by not in ("accounts", "arr"):
         raise ValueError(f"by must be 'accounts' or 'arr', got {by!r}")
     snap = results.snapshots.groupby(["month", "stage"], observed=False)[by].sum().unstack("stage")
-    stages = list(STAGES) if by == "accounts" else ["customer", "loyal"]
+    if by == "arr":
+        stages = ["customer", "loyal"]
+    else:
+        stages = [*LIFECYCLE_STAGES, *(["lost"] if lost else [])]
+    stages = [s for s in stages if s in snap.columns]
     fig, ax = figure_and_axes(ax, (8, 4))
     ax.stackplot(
         snap.index,
         *(snap[s] for s in stages),
-        labels=stages,
+        labels=[STAGE_LABELS.get(s, s) for s in stages],
         colors=[STAGE_COLOURS[s] for s in stages],
         alpha=0.9,
     )
     unit = "accounts" if by == "accounts" else "ARR"
+    title = f"Where the book is: {unit} by stage ({strategy_label(results.strategy)})"
+    if by == "accounts" and not lost and "lost" in snap.columns:
+        title += f"; {int(snap['lost'].iloc[-1]):,} lost deals not shown"
     style_axes(
         ax,
-        f"Where the book is: {unit} by stage ({strategy_label(results.strategy)})",
+        title,
         "month",
-        unit if by == "accounts" else "ARR (currency)",
+        "accounts at month end" if by == "accounts" else "ARR at month end (per year)",
     )
     if by == "arr":
         money_axis(ax)
@@ -141,47 +155,60 @@ def compare_bars(
 
 
 def return_on_cost(comparison: Comparison) -> Figure:
-    """Revenue gained per unit of extra strategy cost, each strategy against the baseline.
+    """Each strategy's return against the baseline: extra gross profit per unit of extra
+    cost, per year, with its 95 % interval.
 
     The baseline is the comparison's first strategy; each other strategy gets one bar,
-    ``(its revenue - baseline revenue) / (its strategy cost - baseline cost)``, paired by
-    replication (see :meth:`~simkit.experiments.compare.Comparison.differences`). A dashed
-    line marks 1: above it the extra effort pays for itself. A strategy that costs no more
-    than the baseline has no return and says so.
+    ``extra gross profit per year / extra cost per year``, paired by replication, and an
+    error bar for its Fieller interval (see
+    :func:`simkit.analysis.economics.strategy_return`). A dashed line marks 1: above it the
+    extra work pays for itself. A strategy whose extra cost is not clearly positive has no
+    return, and its bar says why instead.
 
     >>> from simkit.experiments.compare import compare
     >>> from simkit.engine.scenario import default_scenario
     >>> cmp = compare(default_scenario().update({"horizon_years": 0.5}),
-    ...               ["reactive", "proactive"], replications=1)
+    ...               ["reactive", "proactive"], replications=2)
     >>> return_on_cost(cmp).axes[0].get_title(loc="left")
-    'Return: revenue gained per unit of extra cost (vs Reactive)'
+    'Return: extra gross profit per unit of extra cost, per year (vs Reactive)'
     """
     base = comparison.strategies[0]
-    diff = comparison.differences(base)
-    ret = diff[diff["metric"] == "return_per_cost"].set_index("strategy")["mean_diff"]
     names = list(comparison.strategies[1:])
-    values = ret.reindex(names).to_numpy(dtype=float)
-    fig, ax = plt.subplots(figsize=(7, 1.4 + 0.45 * max(len(names), 1)))
+    ret = strategy_return(comparison.runs, base).set_index("strategy").reindex(names)
+    values = ret["return"].to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(7.5, 1.6 + 0.5 * max(len(names), 1)))
     y = np.arange(len(names))
-    ax.barh(y, np.nan_to_num(values), color=[strategy_colour(s) for s in names])
-    for yi, v in zip(y, values, strict=True):
+    err = np.vstack([values - ret["low"].to_numpy(float), ret["high"].to_numpy(float) - values])
+    ax.barh(
+        y,
+        np.nan_to_num(values),
+        color=[strategy_colour(s) for s in names],
+        xerr=np.nan_to_num(err),
+        capsize=4,
+    )
+    for yi, v, why in zip(y, values, ret["reason"].fillna(""), strict=True):
+        text = (
+            f"n/a: {why.replace('the denominator', 'the extra cost')}"
+            if np.isnan(v)
+            else (f"{v:.2f}")
+        )
         ax.annotate(
-            "n/a (no extra cost)" if np.isnan(v) else f"{v:.2f}",
+            text,
             (0 if np.isnan(v) else v, yi),
-            xytext=(4, 0),
+            xytext=(4, 8),
             textcoords="offset points",
             va="center",
-            fontsize=9,
+            fontsize=8,
         )
     ax.axvline(1.0, color="#777777", lw=1, ls="--")
     ax.set_yticks(y, [strategy_label(s) for s in names])
     ax.invert_yaxis()
     ax.set_title(
-        f"Return: revenue gained per unit of extra cost (vs {strategy_label(base)})",
+        f"Return: extra gross profit per unit of extra cost, per year (vs {strategy_label(base)})",
         loc="left",
         fontsize=11,
     )
-    ax.set_xlabel("revenue gained / extra manager cost (dashed line: 1 = pays for itself)")
+    ax.set_xlabel(f"{RETURN_LABEL}; 95 % interval; dashed line: 1 = pays for itself")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
@@ -196,7 +223,9 @@ def metric_over_time(
     ``by`` names the group column (``"strategy"`` lines take the strategy colours,
     ``"segment"`` lines the segment colours). Rows of the same group and period, such as
     replications, are averaged. The x axis counts periods from 1 and names them (month,
-    quarter, year) from the table's period lengths.
+    quarter, year) from the table's period lengths; the y label says the figure's basis
+    (``"NRR (% per year)"`` -- annualised in every period -- or ``"NPS (score, in each
+    quarter)"``).
     """
     if metric not in table.columns:
         raise ValueError(f"{metric!r} is not a column of the table")
@@ -217,12 +246,23 @@ def metric_over_time(
             color=colour,
             label=strategy_label(name) if by == "strategy" else str(name),
         )
-    label = metric_axis_label(metric)
     unit = _period_name(table)
-    style_axes(ax, f"{label} per {unit}", f"{unit} (1 = the first)", label)
+    label = metric_axis_label(metric, _PERIOD_CODES.get(unit))
+    style_axes(ax, f"{label}, {unit} by {unit}", f"{unit} (1 = the first)", label)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+_PERIOD_CODES = {"month": "M", "quarter": "Q", "year": "Y"}
+
+
+def _period_code(table: pd.DataFrame) -> str | None:
+    """The period code of a summarize table (``"M"``, ``"Q"``, ``"Y"``, ``"all"``), if known;
+    a table of one period (the whole horizon) is ``"all"``."""
+    if "period" in table.columns and len(table) and (table["period"] == 0).all():
+        return "all"
+    return _PERIOD_CODES.get(_period_name(table))
 
 
 def _period_name(table: pd.DataFrame) -> str:
@@ -246,7 +286,7 @@ def segment_bars(table: pd.DataFrame, metric: str, ax: Axes | None = None) -> Fi
     sub = table.groupby("segment", observed=True)[metric].mean().reindex(SEGMENTS)
     ax.bar(range(4), sub.to_numpy(), color=[SEGMENT_COLOURS[s] for s in SEGMENTS])
     ax.set_xticks(range(4), [segment_label(s) for s in SEGMENTS])
-    label = metric_axis_label(metric)
+    label = metric_axis_label(metric, _period_code(table))
     style_axes(ax, f"{label} by segment", "segment", label)
     fig.tight_layout()
     return fig
@@ -303,9 +343,8 @@ def capacity_curves(table: pd.DataFrame) -> Figure:
     ['Time to resolution', 'Churn', 'Team utilisation']
     """
     panels = [
-        ("time_to_resolution", "Time to resolution", "days from issue to fix"),
-        ("churn_rate", "Churn", "% of accounts lost per year"),
-        ("utilisation", "Team utilisation", "% of team hours in use"),
+        (m, metric_label(m, with_unit=False), metric_label(m))
+        for m in ("time_to_resolution", "churn_rate", "utilisation")
     ]
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
     # intervals from fewer than 3 runs are too wide to help: show means only
@@ -438,7 +477,7 @@ def segment_compare_bars(
             label=strategy_label(name),
         )
     ax.set_xticks(x, [segment_label(s) for s in segments])
-    label = metric_axis_label(metric)
+    label = metric_axis_label(metric, _period_code(table))
     style_axes(ax, title or f"{label} by segment", "segment", label)
     if table[metric].abs().max() >= 1e4:
         money_axis(ax)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["STAGE_FILL", "stage_bands", "story_figure"]
 
-STAGE_FILL = {"prospect": 0.10, "customer": 0.07, "loyal": 0.12, "former": 0.12}
+STAGE_FILL = {"prospect": 0.10, "customer": 0.07, "loyal": 0.12, "former": 0.12, "lost": 0.12}
 """How strongly each stage's band is shaded (alpha): faint, so the health line stays on top."""
 
 _ISSUE, _DECLINED, _SURVEY = "#d62728", "#6a3d9a", "#1f78b4"

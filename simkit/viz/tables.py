@@ -5,8 +5,11 @@ strategies by name (``proactive_check_ins``); a lesson or a manager wants "Logo 
 (%/yr)" and "Proactive check-ins", rounded, with the confidence interval written next to
 the mean. These functions do that last step, for the lessons (:func:`headline_figures`),
 the what-if tables (:func:`results_table`, :func:`differences_table`) and the dashboard's
-download (:func:`summary_frame`). They return pandas objects; the widgets turn them into
-HTML.
+download (:func:`summary_frame`). Every figure is labelled with its unit and basis ("NRR
+(% per year)", "Revenue (per year)"); the return of a strategy is extra gross profit per
+unit of extra cost, per year, with its interval
+(:func:`simkit.analysis.economics.strategy_return`). They return pandas objects; the
+widgets turn them into HTML.
 
 >>> from simkit.experiments.compare import compare
 >>> from simkit.engine.scenario import default_scenario
@@ -26,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simkit.analysis.economics import RETURN_LABEL, strategy_return
+from simkit.analysis.registry import METRICS, label
 from simkit.analysis.summary import HEADLINE, run_summary
 from simkit.engine.strategies import strategy_label
 
@@ -35,15 +40,21 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "RETURN_LABEL",
+    "RETURN_METRIC",
     "differences_table",
     "format_difference",
+    "format_return",
     "headline_figures",
     "results_table",
     "summary_frame",
 ]
 
-RETURN_LABEL = "Revenue gained per unit of extra cost"
-"""The label of the return-on-cost row (``metric == "return_per_cost"``)."""
+RETURN_METRIC = "return"
+"""The ``metric`` of the return rows of :func:`summary_frame` (labelled :data:`RETURN_LABEL`)."""
+
+
+def _label(metric: str) -> str:
+    return label(metric) if metric in METRICS else metric.replace("_", " ")
 
 
 def headline_figures(results: Results) -> pd.Series:
@@ -57,7 +68,7 @@ def headline_figures(results: Results) -> pd.Series:
     >>> res = simulate(default_scenario().update({"horizon_years": 1}))
     >>> figures = headline_figures(res)
     >>> figures.name, figures.index[0]
-    ('Reactive', 'Logo retention (%/yr)')
+    ('Reactive', 'Logo retention (% per year)')
     """
     summary = run_summary(results)
     keys = [k for k in HEADLINE if k in summary.index]
@@ -83,21 +94,17 @@ def format_difference(mean: float, low: float, high: float, metric: str) -> str:
     """A paired difference as signed text: ``"+1.2 [+0.4, +2.0]"``, ``"-12,345 [...]"``.
 
     Differences of 1,000 or more (mean or bounds) are written in whole units with thousands
-    separators; a return on cost is a plain ratio (``"1.85"``); a missing interval leaves
-    the mean alone and a missing mean reads ``"n/a"``.
+    separators; a missing interval leaves the mean alone and a missing mean reads ``"n/a"``
+    (a return is written by :func:`format_return`).
 
     >>> format_difference(1.23, 0.4, 2.0, "nrr"), format_difference(-2500, -4000, -1000, "revenue")
     ('+1.2 [+0.4, +2.0]', '-2,500 [-4,000, -1,000]')
-    >>> format_difference(1.849, 1.2, 2.5, "return_per_cost")
-    '1.85'
     >>> nan = math.nan
     >>> format_difference(nan, 0.0, 1.0, "nrr"), format_difference(2.0, nan, nan, "nrr")
     ('n/a', '+2.0')
     """
     if math.isnan(mean):
         return "n/a"
-    if metric == "return_per_cost":
-        return f"{mean:.2f}"
     has_ci = not math.isnan(low)
     big = abs(mean) >= 1000 or (has_ci and max(abs(low), abs(high)) >= 1000)
 
@@ -107,12 +114,44 @@ def format_difference(mean: float, low: float, high: float, metric: str) -> str:
     return f"{f(mean)} [{f(low)}, {f(high)}]" if has_ci else f(mean)
 
 
+def format_return(value: float, low: float, high: float, reason: str = "") -> str:
+    """A return as text: the ratio with its interval, or why there is none.
+
+    >>> format_return(1.849, 1.2, 2.5)
+    '1.85 [1.20, 2.50]'
+    >>> format_return(math.nan, math.nan, math.nan, "the denominator is not clearly above 0")
+    'n/a: the extra cost is not clearly above 0'
+    """
+    if math.isnan(value):
+        why = reason.replace("the denominator", "the extra cost") if reason else "no return"
+        return f"n/a: {why}"
+    if math.isnan(low):
+        return f"{value:.2f}"
+    return f"{value:.2f} [{low:.2f}, {high:.2f}]"
+
+
+def _returns(comparison: Comparison, baseline: str) -> pd.DataFrame:
+    """:func:`~simkit.analysis.economics.strategy_return` of a comparison's runs (rows that
+    say "n/a" when the runs carry no gross profit, e.g. runs of an older version)."""
+    try:
+        return strategy_return(comparison.runs, baseline).set_index("strategy")
+    except ValueError as exc:
+        others = [s for s in comparison.strategies if s != baseline]
+        nan = math.nan
+        return pd.DataFrame(
+            {"return": nan, "low": nan, "high": nan, "n": 0, "reason": str(exc)},
+            index=pd.Index(others, name="strategy"),
+        )
+
+
 def differences_table(comparison: Comparison, metrics: Sequence[str]) -> pd.DataFrame:
     """Each strategy minus the baseline (the first one), replication by replication.
 
-    Rows are the figures' labels plus :data:`RETURN_LABEL`; columns are the other
-    strategies' labels (named ``"minus <baseline>"``); cells are
-    :func:`format_difference` texts. Empty (no columns) when there is only one strategy.
+    Rows are the figures' labels (unit and basis included) plus :data:`RETURN_LABEL`, the
+    extra gross profit per unit of extra cost, per year, with its 95 % interval (see
+    :func:`simkit.analysis.economics.strategy_return`); columns are the other strategies'
+    labels (named ``"minus <baseline>"``); cells are :func:`format_difference` and
+    :func:`format_return` texts. Empty (no columns) when there is only one strategy.
     """
     base = comparison.strategies[0]
     others = [strategy_label(s) for s in comparison.strategies[1:]]
@@ -121,46 +160,65 @@ def differences_table(comparison: Comparison, metrics: Sequence[str]) -> pd.Data
         out = pd.DataFrame(index=[], columns=others)
         out.columns.name = name
         return out
-    diff = comparison.differences(base, list(metrics))
+    metrics = list(metrics)
+    diff = comparison.differences(base, metrics)
+    diff = diff[diff["metric"].isin(metrics)].copy()
     diff["text"] = [
         format_difference(m, lo, hi, metric)
         for m, lo, hi, metric in zip(
             diff["mean_diff"], diff["ci_low"], diff["ci_high"], diff["metric"], strict=True
         )
     ]
-    diff["label"] = diff["metric"].map({**HEADLINE, "return_per_cost": RETURN_LABEL})
+    diff["label"] = diff["metric"].map(_label)
     wide = diff.pivot(index="label", columns="strategy", values="text")
-    order = [HEADLINE[m] for m in metrics] + [RETURN_LABEL]
-    wide = wide.reindex(index=order, columns=comparison.strategies[1:])
+    wide = wide.reindex(index=[_label(m) for m in metrics], columns=comparison.strategies[1:])
+    ret = _returns(comparison, base).reindex(comparison.strategies[1:])
+    wide.loc[RETURN_LABEL] = [
+        format_return(r, lo, hi, why)
+        for r, lo, hi, why in zip(
+            ret["return"], ret["low"], ret["high"], ret["reason"], strict=True
+        )
+    ]
     wide.columns = pd.Index(others, name=name)
     wide.index.name = None
     return wide
 
 
 def summary_frame(comparison: Comparison) -> pd.DataFrame:
-    """Mean and 95 % CI of every headline figure per strategy, plus the return on cost.
+    """Mean and 95 % CI of every headline figure per strategy, plus each strategy's return.
 
     A tidy table for a CSV download: the rows of
-    :meth:`~simkit.experiments.compare.Comparison.table` with a ``compared_to`` column
-    (empty for them), then one ``return_per_cost`` row per strategy after the first: the
-    revenue it gained per unit of extra strategy cost against the baseline (the first
-    strategy, named in ``compared_to``).
+    :meth:`~simkit.experiments.compare.Comparison.table` with ``compared_to`` and ``note``
+    columns (empty for them), then one ``return`` row per strategy after the first: its
+    extra gross profit per unit of extra cost, per year, against the baseline (the first
+    strategy, named in ``compared_to``), with its interval -- or NaN and, in ``note``, why.
 
     >>> from simkit.experiments.compare import compare
     >>> from simkit.engine.scenario import default_scenario
     >>> cmp = compare(default_scenario().update({"horizon_years": 0.5}),
     ...               ["reactive", "proactive"], replications=2, jobs=1)
     >>> s = summary_frame(cmp)
-    >>> s.query("metric == 'return_per_cost'")[["strategy", "compared_to"]].values.tolist()
+    >>> s.query("metric == 'return'")[["strategy", "compared_to"]].values.tolist()
     [['proactive_check_ins', 'reactive']]
     """
     table = comparison.table()
     table.insert(1, "compared_to", "")
+    table["note"] = ""
     if len(comparison.strategies) > 1:
-        diff = comparison.differences()
-        ret = diff[diff["metric"] == "return_per_cost"].rename(
-            columns={"mean_diff": "mean", "baseline": "compared_to"}
+        base = comparison.strategies[0]
+        ret = _returns(comparison, base).reindex(comparison.strategies[1:]).reset_index()
+        rows = pd.DataFrame(
+            {
+                "strategy": ret["strategy"],
+                "compared_to": base,
+                "metric": RETURN_METRIC,
+                "label": RETURN_LABEL,
+                "mean": ret["return"],
+                "ci_low": ret["low"],
+                "ci_high": ret["high"],
+                "n": ret["n"],
+                "note": ret["reason"],
+            }
         )
-        ret = ret.assign(label=RETURN_LABEL, n=comparison.replications)
-        table = pd.concat([table, ret[table.columns]], ignore_index=True)
+        table = pd.concat([table, rows[table.columns]], ignore_index=True)
     return table

@@ -74,7 +74,11 @@ def test_revenue_integrates_arr_over_time(years):
     # from day 200; account 2: 40 all along.
     year1 = (100 * 100 + 150 * 265 + 500 * 165 + 40 * 365) / 365
     year2 = (120 * 235 + 500 * 365 + 40 * 365) / 365
-    assert years["revenue"].tolist() == pytest.approx([year1, year2])
+    assert years["revenue_earned"].tolist() == pytest.approx([year1, year2])
+    # client-years: account 0 until day 600, account 1 from day 200, account 2 all along
+    assert years["customer_years"].tolist() == pytest.approx(
+        [(365 + 165 + 365) / 365, (235 + 365 + 365) / 365]
+    )
 
 
 def test_groups_by_segment_in_segment_order():
@@ -125,6 +129,8 @@ def test_team_hours_and_cost_come_from_the_scenarios():
     pooled = count_periods(both, edges, scenario={("a", 0): sc, ("b", 0): pricier})
     assert np.isnan(pooled["cost_per_hour"]).all()  # two rates in one row: no single rate
     assert pooled["capacity_hours"].tolist() == pytest.approx([per_day.sum() * 365] * 2)
+    assert pooled["manager_years"].tolist() == pytest.approx([sc.team.managers + 3] * 2)
+    assert (pooled["manager_salary"] == sc.economics.manager_salary).all()  # shared: kept
     alone = count_periods(a, edges)
     assert np.isnan(alone["capacity_hours"]).all()  # no scenario, no team
 
@@ -146,3 +152,60 @@ def test_period_edges():
     assert len(period_edges(365.0, "M")) == 13
     with pytest.raises(ValueError, match="period must be one of"):
         period_edges(365.0, "W")
+
+
+# A pipeline: prospect 10 (small) is lost at day 50, prospect 11 (key) is won at day 60 and
+# churns at day 500, prospect 12 (small) is lost at day 400. Client 13 (enterprise) stays and
+# gets proactive touches, one of them missed, and an upsell pitch (a "touch" with detail
+# "pitch", which is no proactive touch).
+PIPELINE = [
+    (0.0, 10, "small", "init", None, "prospect", 0.0, ""),
+    (0.0, 11, "key", "init", None, "prospect", 0.0, ""),
+    (0.0, 12, "small", "init", None, "prospect", 0.0, ""),
+    (0.0, 13, "enterprise", "init", None, "customer", 1000.0, ""),
+    (30.0, 13, "enterprise", "touch", "customer", "customer", 1000.0, "check_in"),
+    (50.0, 10, "small", "lost", "prospect", "lost", 0.0, ""),
+    (60.0, 11, "key", "convert", "prospect", "customer", 730.0, ""),
+    (90.0, 13, "enterprise", "touch_missed", "customer", "customer", 1000.0, "check_in"),
+    (120.0, 13, "enterprise", "touch", "customer", "customer", 1000.0, "pitch"),
+    (400.0, 12, "small", "lost", "prospect", "lost", 0.0, ""),
+    (450.0, 13, "enterprise", "touch", "customer", "customer", 1000.0, "qbr"),
+    (500.0, 11, "key", "churn", "customer", "former", 0.0, ""),
+]
+
+
+def _pipeline_log() -> pd.DataFrame:
+    rows = [r[:7] for r in PIPELINE]
+    return log(rows, detail=[r[7] or None for r in PIPELINE])
+
+
+def test_lost_deals_are_counted_apart_and_never_as_clients_lost():
+    years = count_periods(_pipeline_log(), period_edges(730.0, "Y"))
+    assert years["lost_deals"].tolist() == [1, 1]
+    assert years["new"].tolist() == [1, 0]
+    assert years["lost"].tolist() == [0, 1]  # only account 11, a client who churned
+    assert years["start"].tolist() == [1, 2] and years["end"].tolist() == [2, 1]
+
+
+def test_touches_delivered_and_missed():
+    years = count_periods(_pipeline_log(), period_edges(730.0, "Y"))
+    assert years["touches_made"].tolist() == [1, 1]  # the pitch is no proactive touch
+    assert years["missed_touches"].tolist() == [1, 0]
+
+
+def test_acquisition_and_prices_come_from_the_scenario():
+    sc = default_scenario().update(
+        {"economics.acquisition_cost.key": 40_000.0, "economics.acquisition_cost.enterprise": 9.0}
+    )
+    years = count_periods(_pipeline_log(), period_edges(730.0, "Y"), scenario=sc)
+    assert years["acquisition_costs"].tolist() == [40_000.0, 0.0]  # one key account won
+    # client-years by segment: enterprise 13 all along, key 11 from day 60 to day 500
+    y1 = 9.0 * 365 / 365 + 40_000.0 * 305 / 365
+    y2 = 9.0 * 365 / 365 + 40_000.0 * 135 / 365
+    assert years["acquisition_cost_years"].tolist() == pytest.approx([y1, y2])
+    assert years["manager_years"].tolist() == pytest.approx([sc.team.managers] * 2)
+    assert (years["gross_margin"] == sc.economics.gross_margin).all()
+    assert (years["manager_salary"] == sc.economics.manager_salary).all()
+    assert (years["discount_rate"] == sc.economics.discount_rate).all()
+    alone = count_periods(_pipeline_log(), period_edges(730.0, "Y"))
+    assert alone["acquisition_costs"].isna().all() and alone["gross_margin"].isna().all()

@@ -162,3 +162,29 @@ def test_fate_text_says_how_the_run_ended(reactive_run):
         f"kept ({renewals} renewal(s), {story['arr'].iat[-1]:,.0f} ARR at the end)"
     )
     assert not math.isnan(story["arr"].iat[-1])
+
+
+def test_a_lost_deal_story_ends_as_a_lost_deal_not_a_former_customer(reactive_run):
+    ev = reactive_run.events
+    never = set(ev.loc[ev["event"] == "lost", "account"]) - set(
+        ev.loc[ev["event"].isin(["convert", "churn", "defect"]), "account"]
+    )
+    account = int(min(never))
+    story = account_story(reactive_run, account)
+    assert "it never bought" in story
+    assert story.endswith(
+        "At the end it was a lost deal (never a customer), with health "
+        f"{reactive_run.story(account)['health'].iat[-1]:.0f}/100 after its last event."
+    )
+    assert "former" not in story
+
+
+def test_a_story_counts_the_touches_the_team_missed():
+    busy = simulate(small_scenario(**{"team.hours_per_week": 8.0}), "proactive_check_ins")
+    ev = busy.events
+    missed = ev[ev["event"] == "touch_missed"].groupby("account").size()
+    account = int(missed.idxmax())
+    n = int(missed.max())
+    assert f"{n} planned touches were missed" in account_story(busy, account) or (
+        n == 1 and "1 planned touch was missed" in account_story(busy, account)
+    )

@@ -10,8 +10,12 @@ import pytest
 
 from simkit.analysis import metrics, registry
 from simkit.analysis.counts import COUNTS
+from simkit.analysis.metric import UNIT_TEXT
 from simkit.analysis.registry import (
+    AT_END,
+    AT_START,
     METRICS,
+    PER_QUARTER,
     PER_YEAR,
     WHOLE_HORIZON,
     CountInputs,
@@ -70,35 +74,102 @@ def test_every_metric_is_a_column_of_summarize_and_a_figure_of_run_summary(run):
 
 def test_metric_values_on_a_row_of_counts():
     row = {"start": 200, "end": 190, "new": 10, "lost": 20, "responses": 0}
-    assert metric("logo_retention").value(row) == 90.0
+    assert metric("logo_retention").value(row) == 90.0  # no period given: taken as a year
     assert metric("retention_rate").value(row) == 90.0
     assert math.isnan(metric("nps").value(row))  # no answers: undefined
     assert math.isnan(metric("churn_rate").value({"lost": 0, "start": 0}))  # plain fn refuses
-    clv = metric("clv").value(
-        {"period_start": 0.0, "period_end": 182.5, "start": 100, "end": 100, "lost": 10}
-        | {"revenue": 50_000.0}
-    )
-    # half a year: 1,000 a year per account; 10 % churn in half a year = 20 % a year -> 5 years
-    assert clv == pytest.approx(5_000.0)
+
+
+def test_rates_and_totals_are_put_per_year_by_one_rule():
+    half = {"period_start": 0.0, "period_end": 182.5, "runs": 1}
+    row = {**half, "start": 100, "lost": 19, "revenue_earned": 5_000.0}
+    # half a year keeping 81 %: 0.81 ** 2 = 65.61 % a year; churn is the rest
+    assert metric("logo_retention").value(row) == pytest.approx(65.61)
+    assert metric("churn_rate").value(row) == pytest.approx(34.39)
+    assert metric("revenue").value(row) == pytest.approx(10_000.0)  # a total: / 0.5 years
+    two_runs = {**row, "runs": 2}
+    assert metric("revenue").value(two_runs) == pytest.approx(5_000.0)  # per run
+    assert metric("logo_retention").value(two_runs) == pytest.approx(65.61)  # a share
+
+
+# ------------------------------------------------------------------- every label says its basis
+BASIS_WORDS = {
+    PER_YEAR: "per year",
+    PER_QUARTER: "per quarter",
+    WHOLE_HORIZON: "over the horizon",
+    AT_END: "at the end",
+    AT_START: "at the start",
+}
+
+
+@pytest.mark.parametrize("name", list(METRICS))
+def test_every_label_says_its_basis_and_unit(name):
+    """The issue's complaint: a whole-horizon NRR sat next to yearly ones, unlabelled."""
+    m = METRICS[name]
+    text = label(name)
+    assert text.startswith(m.label + " (") and text.endswith(")")
+    assert BASIS_WORDS[m.basis] in text, f"{text!r} does not say its basis"
+    assert UNIT_TEXT[m.unit] in text, f"{text!r} does not say its unit"
+    if m.unit == "currency":  # money is per year, or a total over the horizon that says so
+        assert "per year" in text or "total over the horizon" in text
+    assert HEADLINE.get(name, text) == text  # the headline reads the same
+    for period, word in (("M", "month"), ("Q", "quarter"), ("Y", "year")):
+        in_table = label(name, period=period)
+        assert m.annualise is not None or word in in_table, in_table
+        assert m.annualise is None or in_table == text  # annualised in every period
+
+
+def test_labels_are_distinct():
+    labels = [label(n) for n in METRICS]
+    assert len(set(labels)) == len(labels)
 
 
 def test_labels_units_and_the_headline():
-    assert label("churn_rate") == "Churn (%)"
-    assert label("revenue") == "Revenue (currency)"
+    assert label("churn_rate") == "Churn (% per year)"
+    assert label("nrr") == "NRR (% per year)"
+    assert label("revenue") == "Revenue (per year)"
     assert label("revenue", with_unit=False) == "Revenue"
-    assert HEADLINE["churn_rate"] == "Churn (%/yr)"
-    assert HEADLINE["utilisation"] == "Team utilisation (%)"
-    assert HEADLINE["manager_hours"] == "Manager hours (total)"
-    assert HEADLINE["end_arr"] == "ARR at end"
-    assert HEADLINE["clv"] == "CLV"
+    assert label("time_to_resolution") == "Time to resolution (days, mean over the horizon)"
+    assert (
+        label("time_to_resolution", period="Q") == "Time to resolution (days, mean in each quarter)"
+    )
+    assert label("end_arr") == "ARR (per year, at the end)"
+    assert label("end_arr", period="Q") == "ARR (per year, at the end of each quarter)"
+    assert label("manager_hours") == "Manager hours (hours, total over the horizon)"
+    assert label("nps", period="all") == "NPS (score, over the horizon)"
+    assert label("engagement_rate", period="Q") == "Engagement (%, in each quarter)"
+    assert label("revenue", period="Q") == "Revenue (per year)"  # annualised: per year
+    assert HEADLINE["utilisation"] == "Team utilisation (%, over the horizon)"
+    assert HEADLINE["clv_simple"] == "Simple CLV (per customer, from yearly rates over the horizon)"
     assert "retention_rate" not in HEADLINE and "accounts_start" not in HEADLINE
     assert dict(HEADLINE) == headline()
     assert set(YEARLY_MEANS) == {"logo_retention", "churn_rate", "retention_rate", "grr", "nrr"} | {
-        "renewal_rate",
-        "upsell_rate",
+        "deals_won",
+        "deals_lost",
+        "revenue",
+        "gross_profit",
+        "acquisition_spend",
+        "strategy_cost",
+        "team_cost",
+        "operating_profit",
         "engagement_rate",
-        "clv",
+        "touches_planned",
+        "touches_delivered",
+        "touches_missed",
     }
+    with pytest.raises(ValueError, match="period must be one of"):
+        label("nrr", period="W")
+
+
+def test_the_old_names_are_gone():
+    """One CLV family, named; the return is no longer a figure of the runs."""
+    for old in ("clv", "return_per_cost"):
+        assert old not in METRICS
+    assert {"clv_simple", "clv_margin"} <= set(METRICS)
+    simple, margin = metric("clv_simple").description, metric("clv_margin").description
+    assert "1 / (1 - r) - 1 = r / (1 - r)" in simple and "before acquisition" in margin
+    ops = metric("operating_profit").description
+    assert "headcount" in ops and "acquisition" in ops and "not in it" in ops
 
 
 def test_directions_say_which_way_is_better():
@@ -118,7 +189,7 @@ def test_a_metric_added_to_a_copy_of_the_registry_appears_in_the_summaries(run):
     weights = table["period_end"] - table["period_start"]
     assert summary["arr_growth"] == pytest.approx(np.average(by_hand, weights=weights))
     assert "arr_growth" not in run_summary(run).index
-    assert headline(mine)["arr_growth"] == "ARR growth (%/yr)"
+    assert headline(mine)["arr_growth"] == "ARR growth (% per year)"
 
 
 def test_a_registered_metric_appears_everywhere_until_unregistered(run):
@@ -131,7 +202,7 @@ def test_a_registered_metric_appears_everywhere_until_unregistered(run):
         )
         assert after.drop("arr_growth").equals(before)
         assert "arr_growth" in summarize(run, by=["segment"], period="Q").columns
-        assert HEADLINE["arr_growth"] == "ARR growth (%/yr)"
+        assert HEADLINE["arr_growth"] == "ARR growth (% per year)"
         assert list(HEADLINE)[-1] == "arr_growth"
         with pytest.raises(ValueError, match="registered already"):
             register(ARR_GROWTH)
@@ -165,6 +236,15 @@ GOOD = dict(
         ({"inputs": None}, "needs inputs"),
         ({"function": None, "inputs": None, "count": "starts"}, "not one of COUNTS"),
         ({"name": "lost"}, "taken by a count"),
+        ({"annualise": "total"}, "only a figure per year"),
+        ({"basis": PER_YEAR, "annualise": "yearly"}, "annualise must be one of"),
+        ({"unit": "currency"}, "money is reported per year"),
+        ({"aggregate": "sum"}, "aggregate must be one of"),
+        (
+            {"basis": PER_YEAR, "annualise": "total", "function": None, "inputs": None}
+            | {"name": "new", "count": "new"},
+            "can't share its name with a count",
+        ),
         ({"name": "two words"}, "identifier"),
     ],
 )
@@ -179,3 +259,4 @@ def test_unknown_metric_names_the_known_ones():
     with pytest.raises(TypeError, match="takes a Metric"):
         register("churn")  # type: ignore[arg-type]
     assert registry.names(basis=registry.AT_START) == ("accounts_start",)
+    assert registry.names(basis=PER_QUARTER) == ()

@@ -492,3 +492,25 @@ def test_no_warnings_on_well_behaved_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit_sbg(REGULAR)
+
+
+def test_transition_matrix_keeps_lost_deals_apart_from_former():
+    """A prospect whose deal is lost moves to ``lost`` (absorbing), never to ``former``."""
+    log = _hand_log()
+    lost = pd.DataFrame(
+        [(0.0, 9, None, "prospect", "init"), (15.0, 9, "prospect", "lost", "lost")],
+        columns=log.columns,
+    )
+    got = transition_matrix_from_events(
+        pd.concat([log, lost], ignore_index=True), period_days=10.0, horizon=30.0
+    )
+    assert list(got.index) == ["prospect", "customer", "loyal", "former", "lost"]
+    # prospects: A P>C, C twice P>P, the new one P>P then P>lost; 5 prospect-periods
+    assert got.loc["prospect"].tolist() == pytest.approx([3 / 5, 1 / 5, 0, 0, 1 / 5])
+    assert got.loc["lost", "lost"] == 1.0 and got.loc["prospect", "former"] == 0.0
+    assert list(transition_matrix_from_events(log, period_days=10.0, horizon=30.0).index) == [
+        "prospect",
+        "customer",
+        "loyal",
+        "former",
+    ]

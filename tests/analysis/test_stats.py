@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simkit.analysis.stats import Interval, confidence_interval, paired_difference
+from simkit.analysis.stats import (
+    Interval,
+    confidence_interval,
+    paired_difference,
+    ratio_interval,
+)
 
 
 def test_interval_is_scipys_student_t_interval():
@@ -97,3 +102,65 @@ def test_the_mean_is_inside_its_interval_and_shifting_data_shifts_it(values, con
     assert lo <= m <= hi
     shifted = confidence_interval([v + 1000.0 for v in values], confidence)
     assert shifted == pytest.approx((m + 1000.0, lo + 1000.0, hi + 1000.0), abs=1e-6)
+
+
+# ------------------------------------------------------------------- a ratio of paired means
+def test_ratio_interval_on_a_worked_example():
+    """Fieller by hand. a = extra profit, b = extra cost in four replications:
+    mean a = 10, mean b = 4.5; var a = 10/3, var b = 1/3, cov = 1; divided by n = 4:
+    s_aa = 5/6, s_bb = 1/12, s_ab = 1/4; t(0.975, 3)^2 = 10.128.
+    g = t^2 s_bb / b^2 = 0.04168; ratio 10 / 4.5 = 2.2222;
+    bounds = [(ratio - g s_ab / s_bb) +- (t / b) sqrt(s_aa - 2 ratio s_ab + ratio^2 s_bb
+              - g (s_aa - s_ab^2 / s_bb))] / (1 - g) = 1.922 and 2.455."""
+    a, b = [12.0, 9.0, 11.0, 8.0], [5.0, 4.0, 5.0, 4.0]
+    r = ratio_interval(a, b)
+    assert r.ratio == pytest.approx(10 / 4.5)
+    assert (r.low, r.high) == pytest.approx((1.922, 2.455), abs=1e-3)
+    assert r.n == 4 and r.reason == ""
+    # the textbook form, written out independently of the quadratic the code solves
+    from scipy import stats
+
+    t = stats.t.ppf(0.975, 3)
+    saa, sbb, sab, ma, mb = 5 / 6, 1 / 12, 1 / 4, 10.0, 4.5
+    rho, g = ma / mb, t**2 * sbb / mb**2
+    root = (t / mb) * math.sqrt(saa - 2 * rho * sab + rho**2 * sbb - g * (saa - sab**2 / sbb))
+    centre = rho - g * sab / sbb
+    assert (r.low, r.high) == pytest.approx(((centre - root) / (1 - g), (centre + root) / (1 - g)))
+
+
+def test_ratio_interval_of_proportional_pairs_is_the_ratio():
+    r = ratio_interval([3.8, 4.0, 4.2], [1.9, 2.0, 2.1])
+    assert (r.ratio, r.low, r.high) == pytest.approx((2.0, 2.0, 2.0), abs=1e-9)
+
+
+def test_a_denominator_not_clearly_positive_gives_no_ratio_and_says_why():
+    """A tiny extra cost would make any return: Fieller's interval is unbounded, so NaN."""
+    r = ratio_interval([5.0, 6.0, 7.0], [0.1, -0.2, 0.15])
+    assert math.isnan(r.ratio) and math.isnan(r.low) and math.isnan(r.high)
+    assert "not clearly above 0" in r.reason and "95 % interval includes 0" in r.reason
+    assert "90 %" in ratio_interval([5.0, 6.0, 7.0], [0.1, -0.2, 0.15], level=0.9).reason
+    negative = ratio_interval([5.0, 6.0, 7.0], [-2.0, -2.1, -1.9])
+    assert math.isnan(negative.ratio) and "clearly below 0" in negative.reason
+    few = ratio_interval([5.0], [1.0])
+    assert math.isnan(few.ratio) and few.n == 1 and "fewer than two" in few.reason
+
+
+def test_ratio_interval_pairs_series_by_index_and_drops_missing_pairs():
+    a = pd.Series([12.0, 9.0, 11.0, 8.0, math.nan], index=[3, 2, 1, 0, 4])
+    b = pd.Series([4.0, 5.0, 4.0, 5.0, 1.0, 7.0], index=[0, 1, 2, 3, 4, 5])
+    assert ratio_interval(a, b) == ratio_interval([8.0, 11.0, 9.0, 12.0], [4.0, 5.0, 4.0, 5.0])
+    with pytest.raises(ValueError, match="one denominator: got 2 and 3"):
+        ratio_interval([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="level must be between 0 and 1"):
+        ratio_interval([1.0, 2.0], [1.0, 2.0], level=95)
+
+
+def test_95_percent_fieller_intervals_cover_the_true_ratio_95_percent_of_the_time():
+    rng = np.random.default_rng(11)
+    true, covered = 1.5, []
+    for _ in range(3000):
+        cost = rng.normal(10.0, 2.0, size=8)
+        gain = true * cost + rng.normal(0.0, 4.0, size=8)
+        r = ratio_interval(gain, cost)
+        covered.append(r.low <= true <= r.high)
+    assert np.mean(covered) == pytest.approx(0.95, abs=0.012)

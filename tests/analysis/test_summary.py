@@ -123,24 +123,41 @@ def test_summarize_matches_a_hand_count_through_the_plain_functions(run, period)
             "engaged",
         ):
             assert got[key] == c[key], key
-        for key in ("start_arr", "end_arr", "expansion", "contraction", "churned_arr", "revenue"):
+        for key in ("start_arr", "end_arr", "expansion", "contraction", "churned_arr"):
             assert got[key] == pytest.approx(c[key], rel=1e-9, abs=1e-6), key
+        assert got["revenue_earned"] == pytest.approx(c["revenue"], rel=1e-9)
         assert got["manager_hours"] == pytest.approx(c["hours"])
         team = run.scenario.team
         capacity = team.managers * team.hours_per_week * (got["period_end"] - got["period_start"])
         assert got["capacity_hours"] == pytest.approx(capacity / 7)
+        years = (got["period_end"] - got["period_start"]) / 365.0
+        econ = run.scenario.economics
+
+        def yearly(value: float, years: float = years) -> float:  # compounded to a year, by hand
+            return 100 * (value / 100) ** (1 / years)
+
         expect = {
-            "retention_rate": _nan_or(metrics.retention_rate, c["start"], c["end"], c["new"]),
-            "churn_rate": _nan_or(metrics.churn_rate, c["lost"], c["start"]),
-            "grr": _nan_or(
-                metrics.gross_revenue_retention, c["start_arr"], c["contraction"], c["churned_arr"]
+            "retention_rate": yearly(
+                _nan_or(metrics.retention_rate, c["start"], c["end"], c["new"])
             ),
-            "nrr": _nan_or(
-                metrics.net_revenue_retention,
-                c["start_arr"],
-                c["expansion"],
-                c["contraction"],
-                c["churned_arr"],
+            "logo_retention": yearly(100 * (c["start"] - c["lost"]) / c["start"]),
+            "churn_rate": 100 - yearly(100 - _nan_or(metrics.churn_rate, c["lost"], c["start"])),
+            "grr": yearly(
+                _nan_or(
+                    metrics.gross_revenue_retention,
+                    c["start_arr"],
+                    c["contraction"],
+                    c["churned_arr"],
+                )
+            ),
+            "nrr": yearly(
+                _nan_or(
+                    metrics.net_revenue_retention,
+                    c["start_arr"],
+                    c["expansion"],
+                    c["contraction"],
+                    c["churned_arr"],
+                )
             ),
             "renewal_rate": _nan_or(metrics.renewal_rate, c["renewed"], c["up_for_renewal"]),
             "upsell_rate": _nan_or(metrics.upsell_rate, c["upsells"], c["pitches"]),
@@ -150,8 +167,12 @@ def test_summarize_matches_a_hand_count_through_the_plain_functions(run, period)
             if c["durations"]
             else math.nan,
             "utilisation": 100 * c["hours"] / (capacity / 7),
-            "strategy_cost": c["hours"] * team.cost_per_hour,
-            "team_cost": capacity / 7 * team.cost_per_hour,
+            # money: totals of the period over its length in years
+            "revenue": c["revenue"] / years,
+            "gross_profit": c["revenue"] * econ.gross_margin / years,
+            "strategy_cost": c["hours"] * team.cost_per_hour / years,
+            "team_cost": team.managers * econ.manager_salary,
+            "deals_won": c["new"] / years,
         }
         for key, value in expect.items():
             if math.isnan(value):
@@ -162,7 +183,26 @@ def test_summarize_matches_a_hand_count_through_the_plain_functions(run, period)
 
 def test_revenue_agrees_with_the_model_snapshots(run):
     by_year = summarize(run, by=[], period="Y")
-    assert by_year["revenue"].sum() == pytest.approx(run.snapshots["revenue"].sum(), rel=1e-9)
+    total = run.snapshots["revenue"].sum()
+    assert by_year["revenue_earned"].sum() == pytest.approx(total, rel=1e-9)
+    assert run_summary(run)["revenue"] == pytest.approx(total / run.scenario.horizon_years)
+
+
+@pytest.mark.parametrize("period", ["M", "Q", "Y"])
+def test_every_period_length_annualises_the_same_way(run, period):
+    """A quarterly and a yearly table put money and retention per year by one rule: the
+    length-weighted mean of the per-year values of any period length is the horizon's."""
+    table = summarize(run, by=[], period=period)
+    whole = summarize(run, by=[], period="all").iloc[0]
+    weight = table["period_end"] - table["period_start"]
+    for money in ("revenue", "gross_profit", "strategy_cost", "team_cost", "operating_profit"):
+        assert np.average(table[money], weights=weight) == pytest.approx(whole[money]), money
+    # retention compounds: a period of y years keeping R keeps R ** (1 / y) a year
+    years = weight / 365.0
+    kept = table["start_arr"] + table["expansion"] - table["contraction"] - table["churned_arr"]
+    raw = 100 * kept / table["start_arr"]
+    np.testing.assert_allclose(table["nrr"], 100 * (raw / 100) ** (1 / years), rtol=1e-9)
+    np.testing.assert_allclose(table["churn_rate"], 100 - table["logo_retention"], rtol=1e-9)
 
 
 def test_grouping_by_segment_partitions_the_counts(run):
@@ -196,7 +236,10 @@ def test_a_list_of_runs_is_pooled_like_a_comparison():
     runs = [simulate(sc, "reactive", 0), simulate(sc, "reactive", 1)]
     pooled = summarize(runs, by=[], period="all").iloc[0]
     single = [summarize(r, by=[], period="all").iloc[0] for r in runs]
-    for count in ("start", "lost", "start_arr", "churned_arr", "revenue", "capacity_hours"):
+    # money per year is per run: the pooled row is the mean of the runs
+    for money in ("revenue", "gross_profit", "strategy_cost", "team_cost"):
+        assert pooled[money] == pytest.approx((single[0][money] + single[1][money]) / 2), money
+    for count in ("start", "lost", "start_arr", "churned_arr", "revenue_earned", "capacity_hours"):
         assert pooled[count] == pytest.approx(single[0][count] + single[1][count]), count
     with pytest.raises(ValueError, match="must differ in strategy or replication"):
         summarize([runs[0], runs[0]])
@@ -207,10 +250,12 @@ def test_run_summary_takes_rates_per_year_and_totals_over_the_horizon(run):
     whole = summarize(run, by=[], period="all").iloc[0]
     s = run_summary(run)
     assert s["logo_retention"] == pytest.approx(yearly["logo_retention"].mean())
-    assert s["clv"] == pytest.approx(yearly["clv"].mean())
-    for total in ("revenue", "manager_hours", "nps", "time_to_resolution", "utilisation"):
-        assert s[total] == pytest.approx(whole[total]), total
-    assert s["revenue"] == pytest.approx(yearly["revenue"].sum())
+    for name in ("manager_hours", "nps", "time_to_resolution", "utilisation", "clv_simple"):
+        assert s[name] == pytest.approx(whole[name]), name
+    years = run.scenario.horizon_years
+    assert s["revenue"] == pytest.approx(yearly["revenue_earned"].sum() / years)
+    assert s["revenue"] == pytest.approx(whole["revenue"])  # total / horizon_years
+    assert s["manager_hours"] == pytest.approx(run.events["hours"].sum())  # a total, labelled
     assert s["end_arr"] == pytest.approx(run.accounts["arr"].sum())
     assert s["accounts_start"] == yearly["start"].iloc[0]
     assert 0 < s["utilisation"] < 100

@@ -99,3 +99,12 @@ def test_survey_scores_stay_on_the_scale():
     assert rules.survey_mean(20.0, 7.0, 0.8) == pytest.approx(4.6)
     assert rules.survey_score(7.0, 10.0) == 10 and rules.survey_score(1.0, -5.0) == 0
     assert rules.survey_score(7.4, 0.3) == 8
+
+
+def test_upsells_cannot_push_arr_past_the_cap():
+    assert rules.upsell_gain(1_000.0, 0.25, 1e11) == pytest.approx(250.0)
+    assert rules.upsell_gain(1e11, 0.25, 1e11) == 0.0
+    arr = 1e9
+    for _ in range(200):  # compounding upsells stop at the cap
+        arr += rules.upsell_gain(arr, 5.0, 1e11)
+    assert arr == 1e11

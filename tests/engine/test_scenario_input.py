@@ -39,7 +39,7 @@ def laughs(levels: int) -> str:
 
 
 # -- the safe loader ------------------------------------------------------------------------
-@pytest.mark.parametrize("levels", [4, 6, 9, 12])
+@pytest.mark.parametrize("levels", [5, 6, 9, 12])
 def test_alias_bombs_are_refused_at_once(levels):
     start = time.perf_counter()
     with pytest.raises(FileFormatError, match="aliases expand to more than"):
@@ -190,7 +190,7 @@ def test_misspelled_fields_get_a_suggestion():
 
 
 def test_many_problems_are_counted_not_all_spelled_out():
-    changes = {f"behaviour.{f}": -1.0 for f in list(default_scenario().behaviour.to_dict())[:12]}
+    changes = {f"behaviour.{f}": -1.0 for f in list(default_scenario().behaviour.model_dump())[:12]}
     with pytest.raises(ScenarioError) as info:
         default_scenario().update(changes)
     assert "and 7 more problems" in str(info.value)
@@ -264,7 +264,9 @@ def _numbers(data: object) -> list[float]:
 
 JSONISH = st.recursive(
     SCALARS,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 

@@ -171,3 +171,24 @@ def test_same_comparison_whatever_the_number_of_processes(cmp):
     two = compare(cmp.scenario, STRATEGIES, replications=3, jobs=2)
     pd.testing.assert_frame_equal(two.runs, cmp.runs, check_exact=True)
     assert np.isfinite(two.runs["revenue"]).all()
+
+
+def test_a_bad_custom_strategy_is_refused_before_any_run(monkeypatch):
+    from simkit.engine.guard import StrategyError
+    from simkit.engine.strategies import Strategy
+    from simkit.experiments import compare as compare_module
+
+    class Nameless(Strategy):
+        name = ""
+
+    def no_runs(*args, **kwargs):
+        raise AssertionError("runs started")
+
+    monkeypatch.setattr(compare_module, "run_many", no_runs)
+    with pytest.raises(StrategyError, match="a strategy's name must be a non-empty label"):
+        compare(small_scenario(), ["reactive", Nameless()], replications=1)
+
+
+def test_a_single_strategy_may_be_given_alone():
+    sc = small_scenario(horizon_years=0.5)
+    assert compare(sc, "reactive", replications=1, jobs=1).strategies == ["reactive"]

@@ -1,14 +1,16 @@
 """Running many simulations: one run's figures, task order, processes, replicate."""
 
 import math
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from simkit.analysis.summary import run_summary
+from simkit.engine.guard import SimulationTimeout
 from simkit.engine.model import simulate
-from simkit.engine.strategies import get_strategy
+from simkit.engine.strategies import Cadence, Reactive, Touch, get_strategy
 from simkit.experiments.runner import (
     Run,
     RunResult,
@@ -218,3 +220,35 @@ def test_replications_must_be_a_whole_number(bad):
     with pytest.raises(ValueError, match="replications must be a whole number >= 1"):
         check_replications(bad)
     assert check_replications(np.int64(4)) == 4
+
+
+# -- time limits --------------------------------------------------------------------------
+class _Busy(Reactive):
+    """Legal but endless work: a short call to every account every day."""
+
+    name = "busy"
+
+    def check_in(self, account):
+        return Cadence(1, Touch("ping", 0.01))
+
+
+def test_a_run_stops_at_its_time_limit_in_this_process_too():
+    big = small_scenario(horizon_years=5, **{"portfolio.small.count": 2000})
+    started = time.monotonic()
+    with pytest.raises(SimulationTimeout, match="strategy 'busy', replication 0"):
+        run_many([Run(big, _Busy(), 0)], jobs=1, time_limit=0.3)
+    assert time.monotonic() - started < 10
+
+
+def test_a_time_limit_leaves_the_figures_unchanged():
+    sc = small_scenario(horizon_years=0.5)
+    plain = run_one(Run(sc, "cs", 0))
+    limited = run_one(Run(sc, "cs", 0, time_limit=600))
+    pd.testing.assert_series_equal(plain.summary, limited.summary, check_exact=True)
+    assert run_many([Run(sc, "cs", 0)], jobs=1, time_limit=600)[0].summary.equals(plain.summary)
+
+
+@pytest.mark.parametrize("bad", [0, -5, float("nan"), "fast"])
+def test_a_bad_time_limit_is_refused_before_anything_runs(bad):
+    with pytest.raises(ValueError, match="time_limit must be > 0"):
+        run_many([Run(small_scenario(), "reactive", 0)], jobs=1, time_limit=bad)

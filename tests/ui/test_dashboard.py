@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pytest
@@ -15,6 +16,9 @@ import pytest
 from simkit.engine.scenario import ScenarioError
 from simkit.io.portfolio import example_path, read_csv
 from simkit.ui.dashboard import ManagerDashboard
+from simkit.ui.portfolio import MAX_UPLOAD_BYTES
+from simkit.ui.server import MAX_PAGES
+from tests.conftest import FOREIGN_HOST, close_page
 from tests.helpers import small_scenario
 
 SHORT = small_scenario(horizon_years=0.5)  # 60 sampled accounts, 2 managers
@@ -231,6 +235,95 @@ def test_csv_upload_in_the_browser(dashboard_page, artifacts):
     upload(page, "portfolio.csv", example_path().read_bytes())
     page.get_by_text("Your file: portfolio.csv (120 accounts)").wait_for()
     assert not problem.is_visible()
+
+
+def wide_example(size: int) -> bytes:
+    """The example portfolio with a ``notes`` column that makes it ``size`` bytes or more."""
+    header, *rows = example_path().read_text().splitlines()
+    pad = "x" * (size // len(rows) + 1)
+    return ("\n".join([f"{header},notes", *(f"{row},{pad}" for row in rows)]) + "\n").encode()
+
+
+@pytest.mark.browser
+def test_uploads_up_to_the_limit_arrive_and_larger_ones_are_refused_with_a_message(
+    dashboard_page, artifacts, tmp_path
+):
+    page = dashboard_page
+    # 12 MiB: more than Tornado's default websocket limit (10 MiB), which dropped it silently
+    page.wait_for_function(f"window.simkitUploadLimit === {MAX_UPLOAD_BYTES}")
+    upload(page, "wide.csv", wide_example(12 * 2**20))
+    page.get_by_text("Your file: wide.csv (120 accounts)").wait_for()
+
+    huge = tmp_path / "huge.csv"  # over the limit (and over the websocket's)
+    huge.write_bytes(wide_example(80 * 2**20))
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Upload CSV").click()
+    chooser.value.set_files(str(huge))
+    size = huge.stat().st_size / 2**20
+    message = page.get_by_text(
+        f"huge.csv is {size:.1f} MiB; the dashboard takes account lists up to 50 MiB"
+    )
+    message.wait_for()
+    assert message.evaluate("e => getComputedStyle(e).color") == "rgb(178, 24, 43)"
+    page.screenshot(path=str(artifacts / "dashboard-too-large.png"), full_page=True)
+    # the page still works: the previous book stays and a good file is still taken
+    upload(page, "portfolio.csv", example_path().read_bytes())
+    page.get_by_text("Your file: portfolio.csv (120 accounts)").wait_for()
+
+
+@pytest.mark.browser
+def test_the_dashboard_needs_its_token_and_refuses_foreign_hosts(
+    chromium, dashboard_url, artifacts
+):
+    parts = urlsplit(dashboard_url)
+    token = parse_qs(parts.query)["token"][0]
+    base = f"{parts.scheme}://{parts.netloc}/"
+    page = chromium.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    page.set_default_timeout(90_000)
+    try:
+        # without the token, or with a wrong one: the login page, no dashboard
+        for url in (base, base + "?token=not-the-token"):
+            page.goto(url)
+            assert urlsplit(page.url).path == "/login"
+            assert page.get_by_role("textbox", name="Password or token:").is_visible()
+            assert page.get_by_role("button", name="Run comparison").count() == 0
+        page.screenshot(path=str(artifacts / "dashboard-login.png"))
+
+        # a site on another name that resolves to this machine: refused even with the token
+        response = page.goto(f"http://{FOREIGN_HOST}:{parts.port}/?token={token}")
+        assert response.status == 403
+        assert page.get_by_role("button", name="Run comparison").count() == 0
+
+        # the printed URL, with its token, opens the dashboard -- again and again: a page
+        # left (here: reloaded) hands its kernel back, so reloads never meet the page cap
+        page.goto(dashboard_url)
+        page.get_by_role("button", name="Run comparison").wait_for()
+        for _ in range(MAX_PAGES):
+            page.reload()
+            page.get_by_role("button", name="Run comparison").wait_for()
+    finally:
+        close_page(page)
+
+
+def test_too_large_uploads_are_refused_in_python():
+    dash = make()
+    dash.portfolio.use_example()
+    # what the page's upload guard sends for an 80 MiB file: its name and size, no content
+    dash.portfolio.upload.value = (
+        {
+            "name": "crm.csv",
+            "type": "text/csv",
+            "size": 80 * 2**20,
+            "content": b"",
+            "last_modified": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        },
+    )
+    status = dash.portfolio.status.value
+    assert "crm.csv is 80.0 MiB" in status and "up to 50 MiB" in status and "#b2182b" in status
+    assert len(dash.book) == 120  # the example stays
+    assert not dash.portfolio.load_csv(b"x" * (MAX_UPLOAD_BYTES + 1), "big.csv")
+    assert "big.csv is 50.0 MiB" in dash.portfolio.status.value
+    assert dash.portfolio.load_csv(wide_example(2**20), "wide.csv")  # a big file is fine
 
 
 def test_example_file_parses_for_the_browser_upload():

@@ -55,9 +55,17 @@ def test_labels_read_as_words():
         "mid-market",
         "small",
     ]
-    assert palette.metric_axis_label("time_to_resolution") == "Time to resolution (days)"
-    assert palette.metric_axis_label("manager_hours") == "Manager hours (hours)"  # a registry entry
+    assert palette.metric_axis_label("time_to_resolution") == (
+        "Time to resolution (days, mean over the horizon)"
+    )
+    assert palette.metric_axis_label("manager_hours") == (  # a registry entry
+        "Manager hours (hours, total over the horizon)"
+    )
+    assert palette.metric_axis_label("nps", "Q") == "NPS (score, in each quarter)"
+    assert palette.metric_axis_label("nrr", "Q") == "NRR (% per year)"  # annualised
     assert palette.metric_axis_label("not_a_metric") == "not a metric"
+    assert "never customers" in palette.STAGE_LABELS["lost"]
+    assert "left" in palette.STAGE_LABELS["former"]
 
 
 def test_the_palette_loads_no_plotting_library():

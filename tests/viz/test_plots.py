@@ -15,6 +15,8 @@ import pytest
 from matplotlib.container import BarContainer
 from scipy import stats
 
+from simkit.analysis.economics import strategy_return
+from simkit.analysis.registry import label as registry_label
 from simkit.analysis.retention import geometric_survival
 from simkit.analysis.summary import summarize
 from simkit.engine.model import simulate
@@ -56,21 +58,37 @@ def _heights(ax) -> list[float]:
     return [p.get_height() for p in ax.patches]
 
 
+def _stack_top(ax, month: int) -> float:
+    top = ax.collections[-1].get_paths()[0].vertices
+    return top[np.isclose(top[:, 0], month), 1].max()
+
+
 def test_stage_flow_stacks_the_month_end_counts(run):
     ax = plots.stage_flow(run).axes[0]
     _labelled(ax)
     fills = [_hex(c.get_facecolor()[0]) for c in ax.collections]
     assert fills == [STAGE_COLOURS[s] for s in ("prospect", "customer", "loyal", "former")]
     assert ax.get_xlabel() == "month"
-    # the top of the stack is every account in the book at each month end
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[-1] == "former (customers who left)"
+    # the top of the stack is every account of the book (lost deals are not in it)
     snap = run.snapshots
-    totals = snap.groupby("month", observed=False)["accounts"].sum()
-    top = ax.collections[-1].get_paths()[0].vertices
-    last_month = totals.index.max()
-    at_end = top[np.isclose(top[:, 0], last_month), 1].max()
-    assert at_end == pytest.approx(totals.loc[last_month])
+    book = snap[snap["stage"] != "lost"].groupby("month", observed=False)["accounts"].sum()
+    last_month = book.index.max()
+    assert _stack_top(ax, last_month) == pytest.approx(book.loc[last_month])
+    lost = int(snap[(snap["month"] == last_month) & (snap["stage"] == "lost")]["accounts"].sum())
+    assert lost > 0 and ax.get_title(loc="left").endswith(f"{lost:,} lost deals not shown")
     with pytest.raises(ValueError, match="by must be"):
         plots.stage_flow(run, by="health")
+
+
+def test_stage_flow_can_stack_the_lost_deals_apart_from_former(run):
+    ax = plots.stage_flow(run, lost=True).axes[0]
+    fills = [_hex(c.get_facecolor()[0]) for c in ax.collections]
+    assert fills[-2:] == [STAGE_COLOURS["former"], STAGE_COLOURS["lost"]]
+    assert STAGE_COLOURS["lost"] != STAGE_COLOURS["former"]
+    totals = run.snapshots.groupby("month", observed=False)["accounts"].sum()
+    assert _stack_top(ax, totals.index.max()) == pytest.approx(totals.iloc[-1])
 
 
 def test_stage_flow_in_money_shows_only_paying_stages(run):
@@ -102,21 +120,39 @@ def test_compare_bars_draw_each_strategys_mean_and_t_interval(comparison):
     assert ticks == ["Reactive", "Customer success"]
 
 
-def test_return_on_cost_draws_revenue_gained_per_extra_cost(comparison):
+def test_return_on_cost_draws_extra_gross_profit_per_extra_cost(comparison):
     ax = plots.return_on_cost(comparison).axes[0]
-    runs = comparison.runs.set_index(["strategy", "replication"])
-    gain = (runs.loc["customer_success", "revenue"] - runs.loc["reactive", "revenue"]).mean()
-    cost = (
-        runs.loc["customer_success", "strategy_cost"] - runs.loc["reactive", "strategy_cost"]
-    ).mean()
-    assert [p.get_width() for p in ax.patches] == pytest.approx([gain / cost])
+    want = strategy_return(comparison.runs, "reactive").set_index("strategy")
+    row = want.loc["customer_success"]
+    if np.isnan(row["return"]):  # the extra cost is not clearly positive: said, not drawn
+        assert [p.get_width() for p in ax.patches] == [0.0]
+        assert any("n/a" in t.get_text() for t in ax.texts)
+    else:
+        assert [p.get_width() for p in ax.patches] == pytest.approx([row["return"]])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Customer success"]
+    assert "gross profit" in ax.get_title(loc="left") and "per year" in ax.get_xlabel()
+
+
+def test_return_on_cost_draws_the_interval_of_a_clear_return():
+    three = compare(
+        SMALL, ["reactive", "proactive_check_ins"], replications=3, jobs=1
+    )  # check-ins cost clearly more hours
+    row = strategy_return(three.runs, "reactive").iloc[0]
+    assert row["reason"] == ""
+    ax = plots.return_on_cost(three).axes[0]
+    assert [p.get_width() for p in ax.patches] == pytest.approx([row["return"]])
+    (bars,) = [c for c in ax.containers if isinstance(c, BarContainer)]
+    (segment,) = bars.errorbar.lines[2][0].get_segments()
+    np.testing.assert_allclose(sorted(segment[:, 0]), [row["low"], row["high"]], rtol=1e-9)
 
 
 def test_metric_over_time_plots_the_period_means(comparison):
     quarterly = summarize(comparison, by="strategy", period="Q")
     ax = plots.metric_over_time(quarterly, "nrr").axes[0]
-    assert ax.get_title(loc="left") == "NRR (%) per quarter"
+    assert ax.get_title(loc="left") == "NRR (% per year), quarter by quarter"
+    assert ax.get_ylabel() == "NRR (% per year)"  # annualised in every quarter
+    nps = plots.metric_over_time(quarterly, "nps").axes[0]
+    assert nps.get_ylabel() == "NPS (score, in each quarter)"
     assert ax.get_xlabel().startswith("quarter")
     lines = {line.get_label(): line for line in ax.get_lines()}
     for name, label in (("reactive", "Reactive"), ("customer_success", "Customer success")):
@@ -132,7 +168,7 @@ def test_metric_over_time_plots_the_period_means(comparison):
 def test_segment_bars_draw_each_segments_mean(run):
     table = summarize(run, by="segment", period="Y")
     ax = plots.segment_bars(table, "churn_rate").axes[0]
-    assert ax.get_ylabel() == "Churn (%)"
+    assert ax.get_ylabel() == "Churn (% per year)"
     want = [table.loc[table["segment"] == s, "churn_rate"].mean() for s in SEGMENTS]
     np.testing.assert_allclose(_heights(ax), want)
     assert [_hex(p.get_facecolor()) for p in ax.patches] == [SEGMENT_COLOURS[s] for s in SEGMENTS]
@@ -185,6 +221,7 @@ def test_capacity_curves_draw_one_line_per_metric_through_the_means():
     for ax, metric in zip(fig.axes, metrics, strict=True):
         _labelled(ax)
         assert ax.get_xlabel() == "account managers"
+        assert ax.get_ylabel() == registry_label(metric)  # unit and basis from the registry
         (curve,) = ax.containers  # one strategy: one line with its error bars
         line = curve.lines[0]
         want = table[table["metric"] == metric].sort_values("managers")
@@ -223,7 +260,9 @@ def test_retention_value_draws_lifetime_as_one_over_churn():
 def test_segment_compare_bars_group_the_means_by_strategy(comparison):
     table = summarize(comparison, by=["strategy", "segment"], period="all")
     ax = plots.segment_compare_bars(table, "nrr").axes[0]
-    assert ax.get_ylabel() == "NRR (%)"
+    assert ax.get_ylabel() == "NRR (% per year)"
+    hours = plots.segment_compare_bars(table, "manager_hours").axes[0]
+    assert hours.get_ylabel() == "Manager hours (hours, total over the horizon)"
     assert len(ax.patches) == 2 * len(SEGMENTS)
     # each strategy's bars (told apart by colour) are its means per segment, in segment order
     for strategy in ["reactive", "customer_success"]:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from simkit.analysis.economics import strategy_return
 from simkit.analysis.summary import HEADLINE, run_summary
 from simkit.engine.model import simulate
 from simkit.experiments.compare import compare
@@ -16,6 +17,7 @@ from simkit.viz.tables import (
     RETURN_LABEL,
     differences_table,
     format_difference,
+    format_return,
     headline_figures,
     results_table,
     summary_frame,
@@ -71,9 +73,17 @@ def test_differences_table_pairs_each_strategy_with_the_baseline(cmp):
         assert (mean, lo, hi) == pytest.approx(
             (diff.mean(), diff.mean() - half, diff.mean() + half), abs=0.051
         )
-        gain = (runs.loc[strategy, "revenue"] - runs.loc["reactive", "revenue"]).mean()
-        cost = (runs.loc[strategy, "strategy_cost"] - runs.loc["reactive", "strategy_cost"]).mean()
-        assert float(table.loc[RETURN_LABEL, column]) == pytest.approx(gain / cost, abs=0.005)
+        gain = runs.loc[strategy, "gross_profit"] - runs.loc["reactive", "gross_profit"]
+        cost = runs.loc[strategy, "strategy_cost"] - runs.loc["reactive", "strategy_cost"]
+        text = table.loc[RETURN_LABEL, column]
+        ret = strategy_return(cmp.runs, "reactive").set_index("strategy").loc[strategy]
+        if ret["reason"]:  # no clear extra cost: no number, and the reason
+            assert text.startswith("n/a: the extra cost is not clearly above 0")
+        else:
+            value, low, high = _numbers(text)
+            assert value == pytest.approx(gain.mean() / cost.mean(), abs=0.005)
+            assert (low, high) == pytest.approx((ret["low"], ret["high"]), abs=0.005)
+    assert "proactive" in cmp.strategies[2] and not table.iloc[-1, 1].startswith("n/a")
 
 
 def test_one_strategy_has_no_differences():
@@ -91,25 +101,47 @@ def test_one_strategy_has_no_differences():
         ((12.0, -900.0, 1200.0, "revenue"), "+12 [-900, +1,200]"),  # a wide interval: whole units
         ((3.0, math.nan, math.nan, "nrr"), "+3.0"),
         ((math.nan, 0.0, 1.0, "nrr"), "n/a"),
-        ((1.849, math.nan, math.nan, "return_per_cost"), "1.85"),
     ],
 )
 def test_format_difference(args, text):
     assert format_difference(*args) == text
 
 
+def test_format_return():
+    assert format_return(1.849, 1.2, 2.5) == "1.85 [1.20, 2.50]"
+    assert format_return(1.849, math.nan, math.nan) == "1.85"
+    nan = math.nan
+    assert format_return(nan, nan, nan, "the denominator is clearly below 0") == (
+        "n/a: the extra cost is clearly below 0"
+    )
+
+
 def test_summary_frame_adds_the_return_to_the_table(cmp):
     frame = summary_frame(cmp)
-    main = frame[frame["metric"] != "return_per_cost"]
+    main = frame[frame["metric"] != "return"]
     assert len(main) == len(cmp.strategies) * len(HEADLINE)
-    assert (main["compared_to"] == "").all()
+    assert (main["compared_to"] == "").all() and (main["note"] == "").all()
     runs = cmp.runs
     revenue = main[main["metric"] == "revenue"].set_index("strategy")["mean"]
     np.testing.assert_allclose(
         revenue.loc[cmp.strategies], runs.groupby("strategy")["revenue"].mean().loc[cmp.strategies]
     )
-    ret = frame[frame["metric"] == "return_per_cost"]
+    ret = frame[frame["metric"] == "return"]
     assert list(ret["strategy"]) == cmp.strategies[1:]
     assert set(ret["compared_to"]) == {"reactive"} and set(ret["label"]) == {RETURN_LABEL}
+    want = strategy_return(runs, "reactive")
+    np.testing.assert_allclose(ret["mean"], want["return"])
+    np.testing.assert_allclose(ret["ci_low"], want["low"])
+    assert list(ret["note"]) == list(want["reason"])
+    assert not ret["mean"].isna().all()  # check-ins clearly cost more: a return
     ok = main.dropna(subset=["ci_low", "ci_high"])  # a figure undefined in a run has no CI
     assert (ok["ci_low"] <= ok["mean"]).all() and (ok["mean"] <= ok["ci_high"]).all()
+
+
+def test_every_row_of_the_tables_says_its_basis(cmp):
+    """The issue's complaint: figures did not say their period."""
+    bases = ("per year", "over the horizon", "at the end", "at the start")
+    for text in headline_figures(simulate(SMALL, "reactive")).index:
+        assert any(b in text for b in bases), text
+    for text in differences_table(cmp, ["nrr", "nps", "end_arr"]).index:
+        assert any(b in text for b in bases), text

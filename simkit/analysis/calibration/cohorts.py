@@ -67,7 +67,7 @@ def cohort_scenario(
     >>> from simkit.engine.scenario import default_scenario
     >>> sc = cohort_scenario(default_scenario(), accounts=1000, periods=5)
     >>> sc.portfolio.total_accounts, sc.team.managers, sc.horizon_years, sc.start
-    (1000, 12, 5.0, 'cohort')
+    (1000, 8, 5.0, 'cohort')
     """
     if isinstance(accounts, bool) or int(accounts) != accounts or accounts < 1:
         raise ValueError(f"accounts must be a whole number >= 1, got {accounts!r}")

@@ -30,10 +30,15 @@ looked after?              :func:`engagement_rate`,
 (``service``)              :func:`average_time_to_resolution`
 =========================  ======================================================
 
-``__all__`` lists these: the metrics the exercises practise. Three more plain functions
-serve the run summaries and are available here too: :func:`time_to_resolution_from_total`
-(the average from a total, as the summaries count it), and from ``team``
-:func:`utilisation` and :func:`labour_cost` (the account team's hours and their cost).
+``__all__`` lists these: the metrics the exercises practise. More plain functions serve the
+run summaries and are available here too: :func:`time_to_resolution_from_total` (the
+average from a total, as the summaries count it); from ``team`` :func:`utilisation`,
+:func:`labour_cost`, :func:`touches_planned` and :func:`missed_share` (the account team's
+hours, their cost, and the proactive touches it planned and missed); :func:`win_rate` (deals
+won, of those decided); from ``money`` :func:`gross_profit`, :func:`headcount_cost`,
+:func:`acquisition_spend` and :func:`operating_profit` (what is left of the revenue); and
+from ``periods`` :func:`per_year`, :func:`yearly_retention` and :func:`yearly_churn`, the
+one rule by which every figure of a period of any length is put per year.
 :mod:`~simkit.analysis.metrics.validation` holds the input checks they all share.
 
 Conventions used throughout:
@@ -75,6 +80,14 @@ from simkit.analysis.metrics.clients import (
     renewal_rate,
     retention_rate,
 )
+from simkit.analysis.metrics.clients import win_rate as win_rate
+from simkit.analysis.metrics.money import acquisition_spend as acquisition_spend
+from simkit.analysis.metrics.money import gross_profit as gross_profit
+from simkit.analysis.metrics.money import headcount_cost as headcount_cost
+from simkit.analysis.metrics.money import operating_profit as operating_profit
+from simkit.analysis.metrics.periods import per_year as per_year
+from simkit.analysis.metrics.periods import yearly_churn as yearly_churn
+from simkit.analysis.metrics.periods import yearly_retention as yearly_retention
 from simkit.analysis.metrics.revenue import (
     MRRMovements,
     gross_revenue_retention,
@@ -93,6 +106,8 @@ from simkit.analysis.metrics.service import (
     time_to_resolution_from_total as time_to_resolution_from_total,
 )
 from simkit.analysis.metrics.team import labour_cost as labour_cost
+from simkit.analysis.metrics.team import missed_share as missed_share
+from simkit.analysis.metrics.team import touches_planned as touches_planned
 from simkit.analysis.metrics.team import utilisation as utilisation
 from simkit.analysis.metrics.value import customer_lifetime_value, discounted_clv
 

@@ -1,10 +1,11 @@
-"""Did clients stay? Retention, churn, logo retention and renewal rates.
+"""Did clients stay? Retention, churn, logo retention and renewal rates; deals won.
 
 These four answer the first question about a book of clients: out of the clients you
 started the period with, how many are still there? They differ in what they count --
 clients at the start and end (:func:`retention_rate`), clients lost (:func:`churn_rate`),
 logos kept (:func:`logo_retention`) or contracts renewed (:func:`renewal_rate`) -- and all
-return a percentage from 0 to 100.
+return a percentage from 0 to 100. Only clients count: a prospect whose deal is lost was never
+a client, so it is no churn; :func:`win_rate` counts those deals.
 
 >>> retention_rate(start=100, end=105, new=10), churn_rate(lost=5, start=100)
 (95.0, 5.0)
@@ -22,7 +23,7 @@ from simkit.analysis.metrics.validation import (
     pct,
 )
 
-__all__ = ["churn_rate", "logo_retention", "renewal_rate", "retention_rate"]
+__all__ = ["churn_rate", "logo_retention", "renewal_rate", "retention_rate", "win_rate"]
 
 
 def retention_rate(start: Number, end: Number, new: Number) -> float:
@@ -201,3 +202,39 @@ def renewal_rate(renewed: Number, up_for_renewal: Number) -> float:
         "only contracts that were up for renewal can be renewed",
     )
     return pct(renewed, up_for_renewal)
+
+
+def win_rate(won: Number, lost: Number) -> float:
+    """Win rate: the share of the deals decided that were won.
+
+    .. math:: \\text{win rate} = \\frac{\\text{won}}{\\text{won} + \\text{lost}} \\times 100
+
+    Parameters
+    ----------
+    won : number
+        Deals won: prospects that became customers (0 or more).
+    lost : number
+        Deals lost: prospects that never became customers (0 or more). At least one deal
+        must have been decided.
+
+    Returns
+    -------
+    float
+        Percentage from 0 to 100.
+
+    Notes
+    -----
+    A lost deal is a prospect that leaves the pipeline; it was never a client, so it is not
+    churn and never a *former* client. Counting it as churn makes churn look larger than
+    it is.
+
+    Examples
+    --------
+    >>> win_rate(won=35, lost=65)
+    35.0
+    """
+    won = check_number("won", won, why=COUNT)
+    lost = check_number("lost", lost, why=COUNT)
+    if won + lost <= 0:
+        raise ValueError("won + lost must be greater than 0 (a win rate needs a decided deal)")
+    return pct(won, won + lost)

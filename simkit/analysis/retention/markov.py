@@ -1,7 +1,8 @@
 """Stages as a Markov chain (Pfeifer & Carraway 2000).
 
-An account moves between stages (prospect, customer, loyal, former) with fixed
-probabilities per period; the expected discounted value from each stage has a closed form,
+An account moves between stages (prospect, customer, loyal, former; a prospect whose deal
+is lost ends in ``lost``, an outcome outside the lifecycle) with fixed probabilities per
+period; the expected discounted value from each stage has a closed form,
 :func:`markov_clv`. :func:`transition_matrix_from_events` estimates the matrix from a
 simulation's event log (or a real one with the same columns).
 
@@ -21,10 +22,13 @@ from numpy.typing import ArrayLike
 
 from simkit.analysis.retention.validation import check_discount, check_positive
 
-__all__ = ["DEFAULT_STAGES", "markov_clv", "transition_matrix_from_events"]
+__all__ = ["DEFAULT_STAGES", "LOST", "markov_clv", "transition_matrix_from_events"]
 
 DEFAULT_STAGES = ("prospect", "customer", "loyal", "former")
-"""The simulator's account stages, in the order of a transition matrix's rows."""
+"""The simulator's lifecycle stages, in the order of a transition matrix's rows."""
+
+LOST = "lost"
+"""The outcome of a prospect whose deal is lost (absorbing; never a former client)."""
 
 
 def _check_stochastic(matrix: np.ndarray, labels: Sequence) -> None:
@@ -136,7 +140,7 @@ def transition_matrix_from_events(
     events: pd.DataFrame,
     *,
     period_days: float = 365.0,
-    states: Sequence[str] = DEFAULT_STAGES,
+    states: Sequence[str] | None = None,
     horizon: float | None = None,
 ) -> pd.DataFrame:
     """Estimate the per-period stage transition matrix from a simulation's event log.
@@ -160,8 +164,10 @@ def transition_matrix_from_events(
         the stage when ``stage_after`` differs from ``stage_before``.
     period_days : float
         Period length in days, > 0.
-    states : sequence of str
-        Stage names, in the order of the result's rows and columns.
+    states : sequence of str, optional
+        Stage names, in the order of the result's rows and columns. Default: the lifecycle
+        stages (:data:`DEFAULT_STAGES`), then ``"lost"`` if the log has lost deals (a
+        prospect whose deal is lost moves to ``lost``, not to ``former``).
     horizon : float or None
         End of observation in days; default the latest event time.
 
@@ -184,6 +190,9 @@ def transition_matrix_from_events(
     if missing:
         raise ValueError(f"events is missing columns {missing}")
     period_days = check_positive("period_days", period_days)
+    if states is None:
+        has_lost = events["stage_after"].astype(object).eq(LOST).any()
+        states = [*DEFAULT_STAGES, *([LOST] if has_lost else [])]
     states = list(states)
     if len(set(states)) != len(states) or not states:
         raise ValueError(f"states must be distinct names, got {states}")
