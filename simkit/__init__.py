@@ -34,6 +34,8 @@ _WHERE = {
     "Strategy": "simkit.engine.strategies",
     "Touch": "simkit.engine.strategies",
     "get_strategy": "simkit.engine.strategies",
+    "StrategyError": "simkit.engine.guard",
+    "SimulationTimeout": "simkit.engine.guard",
     "simulate": "simkit.engine.model",
     "Results": "simkit.engine.results",
     # experiments: many runs at once

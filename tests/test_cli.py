@@ -360,3 +360,26 @@ def test_a_killed_dashboard_takes_voila_with_it():
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_sensitivity_writes_its_tables_and_tornado(tmp_path):
+    out = tmp_path / "sens"
+    params = "behaviour.renewal_at_50,behaviour.touch_health_gain"
+    args = ["sensitivity", "--quick", "--strategies", "reactive,customer_success"]
+    args += ["--parameters", params, "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "sensitivity.csv")
+    assert set(table["parameter"]) == {"behaviour.renewal_at_50", "behaviour.touch_health_gain"}
+    # the reactive baseline makes no touches: how much a touch helps cannot move its NRR
+    touch = table[table["parameter"].eq("behaviour.touch_health_gain") & table["output"].eq("nrr")]
+    assert len(touch) == 2
+    assert (touch.loc[touch["strategy"] == "reactive", "effect"] == 0).all()
+    assert (touch.loc[touch["strategy"] == "customer_success", "effect"] > 0).all()
+    assert (out / "flips.csv").is_file() and (out / "tornado-customer_success.png").is_file()
+
+
+def test_sensitivity_refuses_a_bad_method_in_one_line():
+    result = runner.invoke(app, ["sensitivity", "--method", "guess"])
+    assert result.exit_code == 2
+    assert "--method must be morris or oat" in result.output

@@ -1,9 +1,9 @@
 """Packaging: environment.yml lists the same dependencies as pyproject.toml; layout; CI entry."""
 
 import re
+import tomllib
 from pathlib import Path
 
-import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]

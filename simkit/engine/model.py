@@ -349,8 +349,12 @@ def simulate(
     strategy: Strategy | str = "reactive",
     replication: int = 0,
     book: pd.DataFrame | None = None,
+    time_limit: float | None = None,
 ) -> Results:
     """Run one replication of ``scenario`` under ``strategy`` and return its results.
+
+    ``time_limit`` (seconds of wall-clock time, None for none) stops a run that takes too
+    long with a :class:`~simkit.engine.guard.SimulationTimeout` (see :meth:`Model.run`).
 
     Same scenario, strategy and replication give identical results in any process.
     ``book`` replaces the sampled starting book with an imported account list (columns
@@ -362,4 +366,4 @@ def simulate(
     >>> a.events.equals(b.events)
     True
     """
-    return Model(scenario, strategy, replication, book).run()
+    return Model(scenario, strategy, replication, book).run(time_limit)

@@ -41,6 +41,9 @@ __all__ = ["PRICED_COLUMNS", "CachedRunner"]
 PRICED_COLUMNS = ("strategy_cost",)
 """Headline figures proportional to the cost of a manager hour (re-priced, not re-run)."""
 
+RUN_TIME_LIMIT = 120.0
+"""Wall-clock seconds one interactive run may take before it is stopped with a clear error."""
+
 Progress = Callable[[int, int], None]
 """``callback(done, total)``: how many of the runs that needed simulating are done."""
 
@@ -138,7 +141,8 @@ class CachedRunner:
         jobs = default_jobs(total, scenario) if self.jobs is None else max(1, int(self.jobs))
         for start in range(0, total, jobs):
             batch = todo[start : start + jobs]
-            out = run_many([Run(unpriced, obj, rep, False, book) for obj, _, rep in batch], jobs)
+            tasks = [Run(unpriced, obj, rep, False, book, RUN_TIME_LIMIT) for obj, _, rep in batch]
+            out = run_many(tasks, jobs)
             for (_obj, key, rep), result in zip(batch, out, strict=True):
                 self._cache[(world, key, rep)] = result.summary
             self.simulated += len(batch)

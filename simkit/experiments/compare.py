@@ -23,12 +23,13 @@ into answers:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from simkit.analysis.economics import strategy_return
+from simkit.analysis.registry import METRICS, label
 from simkit.analysis.stats import confidence_interval, paired_difference
 from simkit.analysis.summary import HEADLINE
 from simkit.engine.guard import check_strategy
@@ -97,7 +98,7 @@ class Comparison:
                     {
                         "strategy": strategy,
                         "metric": m,
-                        "label": HEADLINE.get(m, m),
+                        "label": _label(m),
                         "mean": mean,
                         "ci_low": lo,
                         "ci_high": hi,
@@ -122,14 +123,19 @@ class Comparison:
 
         Returns one row per (strategy, figure): ``mean_diff``, ``ci_low``, ``ci_high`` (see
         :func:`simkit.analysis.stats.paired_difference`). One more row per strategy,
-        ``return_per_cost``, is the extra revenue per extra unit of strategy cost,
-        ``(revenue - baseline revenue) / (cost - baseline cost)`` (no interval).
+        ``return``, is the extra gross profit per year per extra unit of strategy cost per
+        year, with its interval by Fieller's theorem (see
+        :func:`simkit.analysis.economics.strategy_return`); it is NaN, with the reason in
+        ``note``, when the extra cost is not clearly above zero.
         """
         baseline = baseline or self.strategies[0]
         if baseline not in self.strategies:
             raise ValueError(f"baseline {baseline!r} is not one of {self.strategies}")
         metrics = self._check_metrics(metrics)
         base = self.runs[self.runs["strategy"] == baseline].set_index("replication")
+        returns = None
+        if {"gross_profit", "strategy_cost"} <= set(self.runs.columns):
+            returns = strategy_return(self.runs, baseline, level=confidence).set_index("strategy")
         rows = []
         for strategy in self.strategies:
             if strategy == baseline:
@@ -147,18 +153,19 @@ class Comparison:
                         "ci_high": hi,
                     }
                 )
-            gain = (sub["revenue"] - base["revenue"]).mean()
-            cost = (sub["strategy_cost"] - base["strategy_cost"]).mean()
-            rows.append(
-                {
-                    "strategy": strategy,
-                    "baseline": baseline,
-                    "metric": "return_per_cost",
-                    "mean_diff": gain / cost if cost else math.nan,
-                    "ci_low": math.nan,
-                    "ci_high": math.nan,
-                }
-            )
+            if returns is not None and strategy in returns.index:
+                r = returns.loc[strategy]
+                rows.append(
+                    {
+                        "strategy": strategy,
+                        "baseline": baseline,
+                        "metric": "return",
+                        "mean_diff": r["return"],
+                        "ci_low": r["low"],
+                        "ci_high": r["high"],
+                        "note": r.get("reason", ""),
+                    }
+                )
         return pd.DataFrame(rows)
 
     def wide(self, metrics: Sequence[str] | None = None, confidence: float = 0.95) -> pd.DataFrame:
@@ -173,8 +180,13 @@ class Comparison:
             for m, lo, hi in zip(t["mean"], t["ci_low"], t["ci_high"], strict=True)
         ]
         out = t.pivot(index="label", columns="strategy", values="text")
-        order = [HEADLINE.get(m, m) for m in (metrics or HEADLINE)]
+        order = [_label(m) for m in (metrics or HEADLINE)]
         return out.reindex(index=order, columns=self.strategies)
+
+
+def _label(metric: str) -> str:
+    """A figure's label from the metric registry (its name if it is not a metric)."""
+    return label(metric) if metric in METRICS else metric
 
 
 def format_interval(mean: float, low: float, high: float) -> str:

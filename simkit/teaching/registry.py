@@ -33,11 +33,10 @@ being silently ignored.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from simkit.teaching.exercise import LEVELS, Exercise, Facts, Mistake
 

@@ -16,7 +16,7 @@ buys a lot per unit of cost, a flat one little.
 ...     "strategy_cost": [5.0, 5, 6, 6], "team_cost": [20.0, 20, 40, 40]})
 >>> fig = frontier_plot(frontier_table(runs), show_hours=False)
 >>> fig.axes[0].get_xlabel()
-'Team cost (managers x hours x cost/hour)'
+'Team cost (managers x salary, per year)'
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simkit.analysis.economics import strategy_return
 from simkit.analysis.summary import HEADLINE, run_summary
 from simkit.engine.model import simulate
 from simkit.experiments.compare import Comparison, compare, format_interval
@@ -93,10 +94,23 @@ def test_differences_on_known_numbers():
     assert d.loc["revenue", ["mean_diff", "ci_low", "ci_high"]].tolist() == pytest.approx(
         [3.0, 0.516, 5.484], abs=1e-3
     )
-    # 3 more revenue for 2 more cost on average
-    assert d.loc["return_per_cost", "mean_diff"] == pytest.approx(1.5)
-    assert math.isnan(d.loc["return_per_cost", "ci_low"])
+    assert "return" not in d.index  # made-up runs without gross profit have no return row
     assert set(d["baseline"]) == {"base"} and set(d["strategy"]) == {"new"}
+
+
+def test_differences_end_with_the_return_on_gross_profit_and_its_interval():
+    c = _made_up(
+        {"base": [100.0, 120.0, 90.0], "new": [103.0, 124.0, 92.0]},
+        {"base": [10.0, 10.0, 10.0], "new": [12.0, 12.1, 11.9]},
+    )
+    runs = c.runs.assign(gross_profit=0.75 * c.runs["revenue"])
+    with_profit = Comparison(None, c.strategies, c.replications, runs)
+    d = with_profit.differences(metrics=["revenue"]).set_index("metric")
+    # 0.75 x 3 more gross profit for 2 more cost on average: a return of 1.125
+    assert d.loc["return", "mean_diff"] == pytest.approx(1.125)
+    want = strategy_return(runs, "base").set_index("strategy").loc["new"]
+    assert d.loc["return", "ci_low"] == pytest.approx(want["low"], nan_ok=True)
+    assert d.loc["return", "ci_high"] == pytest.approx(want["high"], nan_ok=True)
 
 
 def test_differences_pair_by_replication_not_by_row_order():
@@ -147,8 +161,8 @@ def test_events_and_summaries_need_kept_runs(cmp):
     assert sorted(events["replication"].unique()) == [0, 1, 2]
     per_year = cmp.summarize(by="strategy", period="all").set_index("strategy")
     runs_mean = cmp.runs.groupby("strategy")["revenue"].mean()
-    # summarize adds the strategy's replications up; runs hold one replication each
-    assert per_year.loc["reactive", "revenue"] == pytest.approx(3 * runs_mean["reactive"])
+    # revenue is per year in both: pooled over the replications, then per run and year
+    assert per_year.loc["reactive", "revenue"] == pytest.approx(runs_mean["reactive"])
     lean = compare(cmp.scenario, ["reactive"], replications=1, jobs=1)
     assert lean.results == {}
     with pytest.raises(ValueError, match="kept summaries only"):

@@ -151,7 +151,7 @@ def test_efficient_options_on_known_points():
 
 def test_measure_labels():
     assert measure_label("team_cost").startswith("Team cost")
-    assert measure_label("nrr") == "NRR (%/yr)"
+    assert measure_label("nrr") == "NRR (% per year)"
     assert measure_label("hours_saved") == "hours saved"
 
 

@@ -98,7 +98,8 @@ def test_totals_are_those_of_the_event_log(runs):
             "end_arr": sum(
                 arr for active, arr in (_state(s, horizon) for s in lines.values()) if active
             ),
-            "revenue": sum(_revenue(s, horizon) for s in lines.values()),
+            # money per year: the total over the horizon / its length in years (1.5)
+            "revenue": sum(_revenue(s, horizon) for s in lines.values()) / 1.5,
             "manager_hours": inside["hours"].sum(),
             "nps": 100 * ((surveys >= 9).mean() - (surveys <= 6).mean()),
             "time_to_resolution": resolved.mean(),
@@ -108,25 +109,34 @@ def test_totals_are_those_of_the_event_log(runs):
 
 
 def test_yearly_rates_are_length_weighted_means_of_each_year(runs):
-    """Year 1 is (0, 365], year 2 the half year (365, 547.5]: it weighs half as much."""
+    """Year 1 is (0, 365], year 2 the half year (365, 547.5]: it weighs half as much, and its
+    retention is compounded to a year first (kept R over half a year is R ** 2 a year);
+    renewal and upsell rates are pooled over the whole horizon."""
     for out in runs:
         ev, row = out.results.events, out.summary
         lines = _timeline(ev)
         first = _period_rates(ev, lines, 0.0, 365.0)
         second = _period_rates(ev, lines, 365.0, 547.5)
-        for figure in first:
-            pair = np.array([first[figure], second[figure]])
-            ok = ~np.isnan(pair)
-            want = np.average(pair[ok], weights=np.array([2.0, 1.0])[ok])
+        kept = 100 * (second["logo_retention"] / 100) ** 2
+        yearly = {
+            "logo_retention": (first["logo_retention"], kept),
+            "churn_rate": (first["churn_rate"], 100 - kept),
+        }
+        for figure, pair in yearly.items():
+            want = np.average(np.array(pair), weights=[2.0, 1.0])
             assert row[figure] == pytest.approx(want, rel=1e-9), (out.strategy, figure)
+        whole = _period_rates(ev, lines, 0.0, 547.5)
+        for figure in ("renewal_rate", "upsell_rate"):
+            assert row[figure] == pytest.approx(whole[figure], rel=1e-9, nan_ok=True), figure
 
 
 def test_costs_of_a_known_team(runs):
-    # 2 managers x 40 h a week for 547.5 days (78.21 weeks) = 6,257.14 hours at 75 an hour
+    # 2 managers x 40 h a week for 547.5 days (78.21 weeks) = 6,257.14 hours available;
+    # headcount: 2 x 120,000 a year; hours worked at 75 an hour, per year (over 1.5 years)
     for out in runs:
         row = out.summary
-        assert row["team_cost"] == pytest.approx(469_285.71, abs=0.01)
-        assert row["strategy_cost"] == pytest.approx(75.0 * row["manager_hours"])
+        assert row["team_cost"] == pytest.approx(240_000.0)
+        assert row["strategy_cost"] == pytest.approx(75.0 * row["manager_hours"] / 1.5)
         assert row["utilisation"] == pytest.approx(100 * row["manager_hours"] / 6_257.142857)
         assert 0 < row["utilisation"] < 100
 

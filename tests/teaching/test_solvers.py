@@ -39,7 +39,7 @@ class _Farmer(Strategy):
         ("reactive", "has type str"),
         (_Unchanged(), "does exactly what reactive does"),
         (Strategy(pitch_health=30), "its own name"),
-        (_Broken(), "raised RuntimeError during the simulation: forgot to return a Cadence"),
+        (_Broken(), "check_in raised RuntimeError: forgot to return a Cadence"),
     ],
 )
 def test_design_check_explains_what_is_missing(answer, expected):

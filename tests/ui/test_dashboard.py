@@ -13,11 +13,13 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import pytest
 
+from simkit.analysis.economics import strategy_return
 from simkit.engine.scenario import ScenarioError
 from simkit.io.portfolio import example_path, read_csv
 from simkit.ui.dashboard import ManagerDashboard
 from simkit.ui.portfolio import MAX_UPLOAD_BYTES
 from simkit.ui.server import MAX_PAGES
+from simkit.viz.tables import RETURN_LABEL
 from tests.conftest import FOREIGN_HOST, close_page
 from tests.helpers import small_scenario
 
@@ -85,7 +87,7 @@ def test_strategy_choice_changes_the_columns():
         "Key-account focus",
         "Proactive check-ins",
     ]
-    assert "Revenue gained per unit of extra cost" in dash.differences_table().index
+    assert RETURN_LABEL in dash.differences_table().index
 
 
 def test_one_strategy_hides_the_return_chart():
@@ -131,14 +133,10 @@ def test_downloads_hold_the_figures(ran):
     )
     frame = pd.read_csv(io.BytesIO(base64.b64decode(href.group(1))))
     assert set(frame["strategy"]) == {"reactive", "customer_success"}
-    ret = frame[frame["metric"] == "return_per_cost"]
+    ret = frame[frame["metric"] == "return"]
     assert list(ret["strategy"]) == ["customer_success"]
-    runs = ran.comparison.runs.set_index(["strategy", "replication"])
-    gain = (runs.loc["customer_success", "revenue"] - runs.loc["reactive", "revenue"]).mean()
-    cost = (
-        runs.loc["customer_success", "strategy_cost"] - runs.loc["reactive", "strategy_cost"]
-    ).mean()
-    assert ret["mean"].iloc[0] == pytest.approx(gain / cost)
+    want = strategy_return(ran.comparison.runs, "reactive").set_index("strategy")
+    assert ret["mean"].iloc[0] == pytest.approx(want.loc["customer_success", "return"], nan_ok=True)
     assert "what-if-runs.csv" in ran.view.download.value
 
 

@@ -15,6 +15,7 @@ import pytest
 from simkit.analysis.summary import HEADLINE
 from simkit.engine.strategies import Strategy
 from simkit.ui.whatif import PLOT_METRICS, TABLE_METRICS, WhatIf
+from simkit.viz.tables import RETURN_LABEL
 from tests.helpers import small_scenario
 
 SMALL = small_scenario()  # ~60 accounts, one year, two managers
@@ -75,7 +76,7 @@ def test_whatif_table_cells_are_the_runs_means(app):
     assert float(cell.split(" [")[0]) == pytest.approx(mean, abs=0.051)
     diff = app.differences_table()
     assert list(diff.columns) == ["Proactive check-ins"]
-    assert diff.index[-1] == "Revenue gained per unit of extra cost"
+    assert diff.index[-1] == RETURN_LABEL
     assert diff.loc[HEADLINE["strategy_cost"]].iloc[0].startswith("+")  # check-ins cost hours
 
 

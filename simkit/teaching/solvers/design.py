@@ -65,7 +65,9 @@ def judge_strategy(answer: Any) -> tuple[bool, str]:
         return False, problem
     scenario = exercise_scenario()
     try:
-        cmp = compare(scenario, [Reactive(), answer], DESIGN_REPLICATIONS, jobs=1)
+        cmp = compare(
+            scenario, [Reactive(), answer], DESIGN_REPLICATIONS, jobs=1, time_limit=30, isolate=True
+        )
     except Exception as exc:  # the learner's code: report it, do not crash
         return False, (
             f"Your strategy raised {type(exc).__name__} during the simulation: {exc}. "
