@@ -383,3 +383,22 @@ def test_sensitivity_refuses_a_bad_method_in_one_line():
     result = runner.invoke(app, ["sensitivity", "--method", "guess"])
     assert result.exit_code == 2
     assert "--method must be morris or oat" in result.output
+
+
+def test_sweep_takes_your_own_book_and_remembers_it(tmp_path):
+    grid = tmp_path / "grid.toml"
+    grid.write_text(
+        'replications = 1\nstrategies = ["reactive"]\n[grid]\n"team.managers" = [2, 3]\n'
+    )
+    out = tmp_path / "runs.csv"
+    book = Path(__file__).resolve().parents[1] / "examples" / "portfolio.csv"
+    args = ["sweep", str(grid), "--book", str(book), "--years", "0.5", "-o", str(out)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    runs = pd.read_csv(out)
+    assert len(runs) == 2 and set(runs["team.managers"]) == {2, 3}
+    # the book's accounts, not the sampled 500: the run starts with the book's clients
+    assert runs["accounts_start"].max() < 500
+    # the same file cannot be resumed for the sampled book: it is a different sweep
+    other = runner.invoke(app, ["sweep", str(grid), "--years", "0.5", "-o", str(out)])
+    assert other.exit_code == 2

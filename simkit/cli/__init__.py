@@ -25,7 +25,7 @@ in a command name) loads only Typer, not pandas, SimPy or matplotlib:
 ``tests/test_architecture.py`` checks this, ``benchmarks/bench_import.py`` times it.
 """
 
-from simkit.cli import files, runs, sensitivity, sweeps  # noqa: F401  (each registers commands)
+from simkit.cli import files, runs, sensitivity, sweeps, teaching  # noqa: F401  (each registers commands)
 from simkit.cli.common import app
 
 __all__ = ["app", "main"]

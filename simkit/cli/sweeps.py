@@ -13,9 +13,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 from simkit.cli.common import (
+    DEFAULT_TIME_LIMIT,
+    AsOfOpt,
+    BookOpt,
     ManagersOpt,
     SeedOpt,
     SetOpt,
+    TimeLimitOpt,
     YearsOpt,
     _check_scheduler,
     _flagged,
@@ -89,6 +93,9 @@ def sweep_cmd(
     yes: Annotated[
         bool, typer.Option("--yes", help="Start a sweep of more than 2,000 runs without asking.")
     ] = False,
+    book: BookOpt = None,
+    as_of: AsOfOpt = None,
+    time_limit: TimeLimitOpt = DEFAULT_TIME_LIMIT,
 ) -> None:
     """Run every grid point x strategy x replication; save runs as they finish (resumable)."""
     import pandas as pd
@@ -103,6 +110,15 @@ def sweep_cmd(
         check_target(out.with_name(out.stem + "-frontier.csv"), (".csv",), "the frontier table")
     spec = load_sweep_spec(grid_file)
     base = _flagged(spec.scenario, seed, years, managers, settings, swept=list(spec.grid))
+    frame = None
+    if book is not None:
+        from simkit.io.portfolio import read_csv
+        from simkit.io.portfolio_book import scenario_for
+
+        frame = read_csv(book, as_of=as_of)
+        base = scenario_for(frame, base)
+    elif as_of is not None:
+        fail("--as-of goes with --book (the date the account list describes)")
     reps = replications or spec.replications
     sizes = " x ".join(f"{k} ({len(v)})" for k, v in spec.grid.items()) or "no grid"
     typer.echo(f"{base.name} | {sizes} | {len(spec.strategies)} strategies | {reps} replications")
@@ -116,6 +132,8 @@ def sweep_cmd(
         path=out,
         progress=progress and sys.stderr.isatty(),
         confirm=yes,
+        book=frame,
+        time_limit=time_limit,
     )
     reused = runs.attrs.get("reused", 0)
     typer.echo(f"{len(runs)} runs ({reused} already saved in {out}, {len(runs) - reused} new)")

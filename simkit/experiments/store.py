@@ -158,9 +158,14 @@ def describe_strategy(strategy: Strategy) -> dict:
 
 
 def sweep_identity(
-    scenario: Scenario, keys: list[str], values: list[list], strategies: list[Strategy]
+    scenario: Scenario,
+    keys: list[str],
+    values: list[list],
+    strategies: list[Strategy],
+    book: pd.DataFrame | None = None,
 ) -> dict:
-    """What a saved sweep must match to be resumed: simkit version, scenario, grid, strategies."""
+    """What a saved sweep must match to be resumed: simkit version, scenario, grid, strategies
+    and, when one was given, a fingerprint of the imported starting book."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -172,7 +177,14 @@ def sweep_identity(
         "scenario": scenario.to_dict(),
         "grid": {k: v for k, v in zip(keys, values, strict=True)},
         "strategies": [describe_strategy(s) for s in strategies],
+        "book": None if book is None else _book_digest(book),
     }
+
+
+def _book_digest(book: pd.DataFrame) -> str:
+    """A fingerprint of an imported book's content (same rows, same fingerprint)."""
+    hashed = pd.util.hash_pandas_object(book.reset_index(drop=True), index=True)
+    return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()[:20]
 
 
 def digest(identity: dict) -> str:
@@ -228,6 +240,7 @@ class SweepStore:
         strategies: list[Strategy],
         flush_seconds: float = FLUSH_SECONDS,
         figures: list[str] | None = None,
+        book: pd.DataFrame | None = None,
     ) -> None:
         self.path = None if path is None else Path(path)
         if self.path is not None and self.path.suffix.lower() not in SUFFIXES:
@@ -235,7 +248,7 @@ class SweepStore:
         self.keys, self.values = list(keys), [list(v) for v in values]
         self.points = list(itertools.product(*self.values))
         self.names = [s.name for s in strategies]
-        self.identity = sweep_identity(scenario, self.keys, self.values, strategies)
+        self.identity = sweep_identity(scenario, self.keys, self.values, strategies, book)
         self.flush_seconds = flush_seconds
         self.figures = None if figures is None else list(figures)
         self.done: dict[Key, dict] = {}

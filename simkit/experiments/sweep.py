@@ -256,6 +256,8 @@ def sweep(
     path: str | os.PathLike[str] | None = None,
     progress: bool = False,
     confirm: bool = False,
+    book: pd.DataFrame | None = None,
+    time_limit: float | None = None,
 ) -> pd.DataFrame:
     """Run every combination of grid values under every strategy and replication.
 
@@ -278,6 +280,9 @@ def sweep(
     progress : show a progress bar.
     confirm : start a sweep of more than :data:`CONFIRM_RUNS` runs (without it, such a sweep
         raises a ValueError before anything runs or is written).
+    book : an imported starting book (see :func:`simkit.io.portfolio.read_csv`) for every
+        run instead of the sampled one; a saved sweep remembers which book it ran.
+    time_limit : wall-clock seconds one run may take (None: no limit).
 
     Returns
     -------
@@ -301,7 +306,7 @@ def sweep(
         raise ValueError(f"strategy names must be distinct, got {names}")
     keys, values = check_grid(scenario, grid)
     check_size(math.prod(len(v) for v in values), len(strats), replications, confirm)
-    store = SweepStore(path, scenario, keys, values, strats, figures=list(METRICS))
+    store = SweepStore(path, scenario, keys, values, strats, figures=list(METRICS), book=book)
     cells = _cells(scenario, keys, store.points)
 
     wanted: list[Key] = [
@@ -312,7 +317,7 @@ def sweep(
     ]
     saved = store.open()
     todo = [k for k in wanted if k not in saved]
-    tasks = [Run(cells[p], strats[s], r) for p, s, r in todo]
+    tasks = [Run(cells[p], strats[s], r, False, book, time_limit) for p, s, r in todo]
     if tasks:
         n_jobs = default_jobs(len(tasks), scenario) if jobs is None else max(1, int(jobs))
         results = map_unordered(run_one, tasks, n_jobs, scheduler)
