@@ -402,3 +402,15 @@ def test_sweep_takes_your_own_book_and_remembers_it(tmp_path):
     # the same file cannot be resumed for the sampled book: it is a different sweep
     other = runner.invoke(app, ["sweep", str(grid), "--years", "0.5", "-o", str(out)])
     assert other.exit_code == 2
+
+
+def test_sweep_json_is_machine_readable(tmp_path):
+    grid = tmp_path / "grid.toml"
+    grid.write_text('replications = 1\nstrategies = ["reactive"]\n[grid]\n"team.managers" = [2]\n')
+    result = runner.invoke(
+        app, ["sweep", str(grid), "--years", "0.5", "--json", "-o", str(tmp_path / "r.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["runs"]) == 1 and data["runs"][0]["strategy"] == "reactive"
+    assert data["runs"][0]["team.managers"] == 2

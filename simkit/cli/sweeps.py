@@ -16,6 +16,7 @@ from simkit.cli.common import (
     DEFAULT_TIME_LIMIT,
     AsOfOpt,
     BookOpt,
+    JsonOpt,
     ManagersOpt,
     SeedOpt,
     SetOpt,
@@ -23,6 +24,7 @@ from simkit.cli.common import (
     YearsOpt,
     _check_scheduler,
     _flagged,
+    _json,
     app,
     clean_errors,
     fail,
@@ -96,6 +98,7 @@ def sweep_cmd(
     book: BookOpt = None,
     as_of: AsOfOpt = None,
     time_limit: TimeLimitOpt = DEFAULT_TIME_LIMIT,
+    json_out: JsonOpt = False,
 ) -> None:
     """Run every grid point x strategy x replication; save runs as they finish (resumable)."""
     import pandas as pd
@@ -121,7 +124,8 @@ def sweep_cmd(
         fail("--as-of goes with --book (the date the account list describes)")
     reps = replications or spec.replications
     sizes = " x ".join(f"{k} ({len(v)})" for k, v in spec.grid.items()) or "no grid"
-    typer.echo(f"{base.name} | {sizes} | {len(spec.strategies)} strategies | {reps} replications")
+    say = (lambda text: None) if json_out else typer.echo
+    say(f"{base.name} | {sizes} | {len(spec.strategies)} strategies | {reps} replications")
     runs = sweep(
         base,
         spec.grid,
@@ -136,17 +140,20 @@ def sweep_cmd(
         time_limit=time_limit,
     )
     reused = runs.attrs.get("reused", 0)
-    typer.echo(f"{len(runs)} runs ({reused} already saved in {out}, {len(runs) - reused} new)")
+    say(f"{len(runs)} runs ({reused} already saved in {out}, {len(runs) - reused} new)")
     keys = [*spec.grid, "strategy"]
     cols = ["logo_retention", "nrr", "revenue", choose_cost(runs), "utilisation"]
-    means = (
-        runs.groupby(keys, sort=False)[cols]
-        .mean()
-        .rename(columns={c: c.replace("_", " ") for c in cols})
-    )
-    with pd.option_context("display.width", 250, "display.max_columns", 20):
-        typer.echo(means.to_string(float_format=lambda v: f"{v:,.1f}"))
-    typer.echo(f"wrote {out}")
+    if json_out:  # every run's figures, machine-readable (the file holds the same rows)
+        _json({"runs": runs.to_dict("records"), "reused": int(reused), "file": str(out)})
+    else:
+        means = (
+            runs.groupby(keys, sort=False)[cols]
+            .mean()
+            .rename(columns={c: c.replace("_", " ") for c in cols})
+        )
+        with pd.option_context("display.width", 250, "display.max_columns", 20):
+            typer.echo(means.to_string(float_format=lambda v: f"{v:,.1f}"))
+        typer.echo(f"wrote {out}")
     if frontier:
         _write_frontier(
             runs, out.with_name(out.stem + "-frontier.png"), "auto", "revenue", "team.managers"
