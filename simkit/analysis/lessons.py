@@ -21,11 +21,15 @@ with no widgets or figures (those are in :mod:`simkit.ui` and :mod:`simkit.viz`)
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from simkit.analysis.economics import RETURN_DESCRIPTION, RETURN_LABEL
+from simkit.analysis.metric import Metric
 from simkit.engine.accounts import ACTIVE_STAGES
 from simkit.engine.events import EVENTS
 from simkit.engine.results import Results
@@ -33,12 +37,19 @@ from simkit.engine.scenario import SEGMENTS
 
 __all__ = [
     "EXITS",
+    "METRICS_DOC",
     "account_story",
     "book_by_segment",
+    "clearly",
     "cohort_survival",
     "fate_text",
     "fates",
+    "generated_metrics_table",
     "interesting_account",
+    "metrics_reference",
+    "new_clients_who_left",
+    "paying_clients",
+    "update_metrics_doc",
     "whitespace_by_segment",
 ]
 
@@ -365,3 +376,137 @@ def fate_text(results: Results, account: int) -> str:
         return f"{how} on day {gone['time'].iat[-1]:.0f}"
     renewals = int((name == "renew").sum())
     return f"kept ({renewals} renewal(s), {story['arr'].iat[-1]:,.0f} ARR at the end)"
+
+
+# ------------------------------------------------------------------ numbers for sentences
+def paying_clients(results: Results) -> pd.Series:
+    """Paying accounts (customers and loyal customers) at each month end, indexed by month.
+
+    The lessons use it to answer "is the book growing or shrinking?" from the run itself.
+
+    >>> from simkit.engine.model import simulate
+    >>> from simkit.engine.scenario import default_scenario
+    >>> res = simulate(default_scenario().update({"horizon_years": 1}))
+    >>> paying = paying_clients(res)
+    >>> int(paying.index[0]), int(paying.index[-1]), bool((paying > 0).all())
+    (0, 12, True)
+    """
+    snap = results.snapshots
+    paying = snap[snap["stage"].isin(ACTIVE_STAGES)]
+    out = paying.groupby("month")["accounts"].sum().astype(int)
+    out.name = "paying accounts"
+    return out
+
+
+def new_clients_who_left(row: Mapping[str, float]) -> float:
+    """New clients of a period who also left before its end, from a period's counts.
+
+    Why retention rate + churn is not 100: churn and logo retention follow the clients at
+    the start (``start``, ``lost``); the retention rate, ``(end - new) / start``, also
+    subtracts the new clients who are gone again by the end. Those are ``new - (end -
+    (start - lost))``: the new clients minus the new ones still there.
+
+    >>> new_clients_who_left({"start": 100, "lost": 12, "end": 96, "new": 10})
+    2.0
+    """
+    return float(row["new"] - (row["end"] - (row["start"] - row["lost"])))
+
+
+def clearly(low: float, high: float, more: str = "higher", less: str = "lower") -> str:
+    """What a 95 % interval of a difference says, in words: clearly ``more``, clearly
+    ``less``, or not clearly different (the interval includes zero).
+
+    >>> clearly(0.9, 2.1), clearly(-3.0, -1.0), clearly(-0.5, 1.5)
+    ('clearly higher', 'clearly lower', 'not clearly different')
+    """
+    if math.isnan(low) or math.isnan(high):
+        return "without an interval (too few replications)"
+    if low > 0:
+        return f"clearly {more}"
+    if high < 0:
+        return f"clearly {less}"
+    return "not clearly different"
+
+
+# ------------------------------------------------------------------ the metrics reference
+METRICS_DOC = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
+"""The metrics reference; its table between the GENERATED markers is :func:`metrics_reference`."""
+
+_BEGIN, _END = "<!-- BEGIN GENERATED: metrics -->", "<!-- END GENERATED: metrics -->"
+_BETTER = {"higher": "higher", "lower": "lower", "neither": "neither (a trade-off)"}
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def metrics_reference(
+    registry: Mapping[str, Metric] | None = None, with_return: bool = True
+) -> str:
+    """Every metric of the registry as a Markdown table: name, label (unit and basis), what
+    it is, which way is better, and how it is computed; with ``with_return``, a last row
+    for the return of a strategy against a baseline (a figure of a comparison, not of a
+    run: :func:`simkit.analysis.economics.strategy_return`).
+
+    This is the generated part of ``docs/metrics.md`` (and what lesson 04 shows), so the
+    reference cannot drift from the figures the tables and charts print.
+
+    >>> table = metrics_reference()
+    >>> table.splitlines()[0]
+    '| name | label (unit, basis) | what it is | better | computed by |'
+    >>> "| `churn_rate` | Churn (% per year) |" in table
+    True
+    """
+    if registry is None:
+        from simkit.analysis.registry import METRICS
+
+        registry = METRICS
+    lines = [
+        "| name | label (unit, basis) | what it is | better | computed by |",
+        "|---|---|---|---|---|",
+    ]
+    for m in registry.values():
+        how = (
+            f"`metrics.{m.function.__name__}`"
+            if m.function is not None
+            else f"the count `{m.count}`"
+        )
+        lines.append(
+            f"| `{m.name}` | {_cell(m.label_with_unit())} | {_cell(m.description)} "
+            f"| {_BETTER[m.direction]} | {how} |"
+        )
+    if with_return:
+        lines.append(
+            f"| `return` | {_cell(RETURN_LABEL)} | {_cell(RETURN_DESCRIPTION)} | higher "
+            "(above 1: the extra work pays for itself) | `economics.strategy_return` |"
+        )
+    return "\n".join(lines)
+
+
+def update_metrics_doc(path: Path | str = METRICS_DOC) -> bool:
+    """Rewrite the generated table of the metrics reference; True if it changed.
+
+    The command ``python -m simkit.analysis.lessons`` does this for ``docs/metrics.md``.
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if _BEGIN not in text or _END not in text:
+        raise ValueError(f"{path}: no {_BEGIN} ... {_END} markers")
+    head, rest = text.split(_BEGIN, 1)
+    _old, tail = rest.split(_END, 1)
+    new = f"{head}{_BEGIN}\n{metrics_reference()}\n{_END}{tail}"
+    if new == text:
+        return False
+    path.write_text(new, encoding="utf-8")
+    return True
+
+
+def generated_metrics_table(text: str) -> str:
+    """The generated table of a metrics reference's text (between the markers)."""
+    if _BEGIN not in text or _END not in text:
+        raise ValueError(f"no {_BEGIN} ... {_END} markers")
+    return text.split(_BEGIN, 1)[1].split(_END, 1)[0].strip()
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintenance command
+    print("docs/metrics.md", "updated" if update_metrics_doc() else "already up to date")

@@ -6,11 +6,13 @@
     simkit scenario show [FILE]
     simkit scenario validate FILE
     simkit exercises build [--source exercises/source] [--out exercises]
+    simkit exercises leaderboard FOLDER [--out DIR] [--watch N]
     simkit import   FILE [--as-of DATE] [--out scenario.toml]
     simkit dashboard [--port N]
     simkit calibrate TABLE.csv [--scenario FILE] --out scenario.toml [--mode behaviour|theory]
     simkit sweep    GRID.toml [-o results.csv] [--scheduler tcp://...] [--jobs N] [--frontier]
     simkit frontier RUNS.csv [-o frontier.png] [--cost auto|team_cost|strategy_cost]
+    simkit sensitivity [--scenario FILE] [--method morris|oat] [--quick] [--out DIR]
 
 ``run``, ``compare`` and ``sweep`` take ``--seed``, ``--years``, ``--managers``,
 ``--replications`` and ``--set FIELD=VALUE`` (any scenario field), so a what-if needs no file;

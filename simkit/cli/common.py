@@ -25,7 +25,9 @@ app = typer.Typer(
 )
 scenario_app = typer.Typer(help="Show or check scenario files.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
-exercises_app = typer.Typer(help="Build the exercise notebooks.", no_args_is_help=True)
+exercises_app = typer.Typer(
+    help="Build the exercise notebooks; gather the room's progress.", no_args_is_help=True
+)
 app.add_typer(exercises_app, name="exercises")
 
 

@@ -111,7 +111,10 @@ class Exercise:
     unit : ``"%"``, ``"points"`` (NPS), ``"money"``, ``"days"``, ``"hours"`` or ``""``; the
         percent-vs-fraction check runs for ``%`` and ``points``.
     options, feedback : for multiple choice, letter -> option text and letter -> explanation.
-    judge : for open problems, a function ``judge(answer) -> (passed, message)``.
+    judge : for open problems, a function ``judge(answer, verdicts) -> (passed, message)``
+        that picks and fills one of ``verdicts``.
+    verdicts : for open problems, the judge's messages by name (``{name}`` fields are
+        filled by the judge), so that their words live in the registry file too.
     rel_tol, abs_tol : how close a number must be to count as right.
     """
 
@@ -128,7 +131,10 @@ class Exercise:
     unit: str = ""
     options: Mapping[str, str] | None = None
     feedback: Mapping[str, str] | None = None
-    judge: Callable[[Any], tuple[bool, str]] | None = field(default=None, repr=False)
+    judge: Callable[[Any, Mapping[str, str]], tuple[bool, str]] | None = field(
+        default=None, repr=False
+    )
+    verdicts: Mapping[str, str] | None = None
     rel_tol: float = 1e-3
     abs_tol: float = 0.0
 

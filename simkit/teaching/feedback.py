@@ -81,7 +81,7 @@ def judge(ex: Exercise, answer: Any) -> tuple[bool, str]:
     if answer is None or answer is ... or answer is NotImplemented:
         return False, f"Replace the ... with your answer: {ex.fill_in}."
     if ex.judge is not None:
-        return ex.judge(answer)
+        return ex.judge(answer, ex.verdicts or {})
     facts = ex.facts()
     if ex.kind == "choice":
         return _judge_choice(ex, answer, facts)

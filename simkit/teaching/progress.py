@@ -16,6 +16,15 @@ atomically after each check, and passes saved earlier are merged into the sessio
 
 :func:`progress_of` turns the statuses of a list of exercises into a :class:`Progress`
 table; learners call :func:`simkit.teaching.exercises.progress`, which lists every exercise.
+
+The file is JSON::
+
+    {"version": 1, "name": "Ana", "updated": "2025-05-12T09:41:07+00:00",
+     "exercises": {"upsell-rate": {"attempts": 2, "passed": true}, ...}}
+
+``name`` (optional: who the file belongs to, see :func:`keep_progress`) and ``updated``
+(when it was last written, UTC) are what :mod:`simkit.teaching.leaderboard` shows the
+instructor when it gathers the room's files.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import os
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +67,14 @@ class ProgressStore:
     """One session's progress and where (if anywhere) it is saved.
 
     ``path`` is ``None`` (memory only), a file, or ``"from-env"`` (the default: follow
-    ``SIMKIT_PROGRESS_FILE``). ``session`` maps exercise id to ``{"passed", "attempts"}``.
+    ``SIMKIT_PROGRESS_FILE``). ``session`` maps exercise id to ``{"passed", "attempts"}``;
+    ``name``, when set, is saved with it so that the instructor's class view shows it.
     The module keeps one store, :data:`STORE`; tests swap in a fresh one.
     """
 
     path: Path | str | None = "from-env"
     session: dict[str, dict[str, Any]] = field(default_factory=dict)
+    name: str | None = None
     loaded: str | None = None  # the file merged into the session, if any
     broken: bool = False  # that file is not a progress file: never overwrite it
 
@@ -82,8 +94,11 @@ class ProgressStore:
         if not path.exists():
             return
         try:
-            saved = json.loads(path.read_text(encoding="utf-8"))["exercises"]
+            whole = json.loads(path.read_text(encoding="utf-8"))
+            saved = whole["exercises"]
             items = [(str(k), bool(v["passed"]), int(v["attempts"])) for k, v in saved.items()]
+            if self.name is None and isinstance(whole.get("name"), str):
+                self.name = whole["name"]
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             warnings.warn(
                 f"{path}: not a simkit progress file ({exc}); progress is kept in memory only",
@@ -103,7 +118,11 @@ class ProgressStore:
             return
         from simkit.io.files import atomic_write_text
 
-        text = json.dumps({"version": 1, "exercises": self.session}, indent=1, sort_keys=True)
+        saved: dict[str, Any] = {"version": 1, "exercises": self.session}
+        saved["updated"] = datetime.now(UTC).isoformat(timespec="seconds")
+        if self.name:
+            saved["name"] = self.name
+        text = json.dumps(saved, indent=1, sort_keys=True, ensure_ascii=False)
         try:
             atomic_write_text(path, text + "\n")
         except OSError as exc:
@@ -114,7 +133,9 @@ STORE = ProgressStore()
 """This session's progress."""
 
 
-def keep_progress(path: str | os.PathLike[str] | None = DEFAULT_PROGRESS_FILE) -> None:
+def keep_progress(
+    path: str | os.PathLike[str] | None = DEFAULT_PROGRESS_FILE, name: str | None = None
+) -> None:
     """Keep progress in a JSON file between sessions, or (``None``) in memory only.
 
     By default progress lives only in memory. Setting the environment variable
@@ -122,9 +143,15 @@ def keep_progress(path: str | os.PathLike[str] | None = DEFAULT_PROGRESS_FILE) -
     calling this function with that path. The file is written atomically after each check;
     passes saved earlier are merged into this session.
 
+    In a workshop, the instructor may ask everyone to keep progress in one shared folder,
+    one file each (``keep_progress("/shared/room/ana.json", name="Ana P.")``);
+    ``simkit exercises leaderboard /shared/room`` then shows the room's progress.
+
     Parameters
     ----------
     path : the JSON file (folders are created as needed), or None to stop saving.
+    name : how the class view names you (default: the name saved in the file, else the
+        file's name without ``.json``).
 
     Examples
     --------
@@ -137,9 +164,14 @@ def keep_progress(path: str | os.PathLike[str] | None = DEFAULT_PROGRESS_FILE) -
     >>> keep_progress(None)
     >>> reset_progress()
     """
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise ValueError(f"name must be a non-empty text, got {name!r}")
     STORE.path = Path(path).expanduser() if path is not None else None
     STORE.loaded = None
+    STORE.name = name.strip() if name else None
     STORE.load()
+    if name:
+        STORE.save()  # the name shows in the class view before the first check
 
 
 def record(exercise_id: str, passed: bool) -> None:

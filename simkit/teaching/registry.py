@@ -50,11 +50,11 @@ WHEN: dict[str, Callable[[float, Facts], bool]] = {"negative": lambda x, facts: 
 
 _EXERCISE_KEYS = {
     "id", "notebook", "title", "level", "metrics", "unit", "fill_in", "rel_tol", "abs_tol",
-    "judge", "success", "hint", "options", "feedback", "mistake",
+    "judge", "verdicts", "success", "hint", "options", "feedback", "mistake",
 }  # fmt: skip
 _MISTAKE_KEYS = {"value", "when", "example", "either_sign", "hint"}
 
-Judge = Callable[[Any], tuple[bool, str]]
+Judge = Callable[[Any, Mapping[str, str]], tuple[bool, str]]
 
 
 def _default_fill_in(entry: Mapping[str, Any]) -> str:
@@ -105,6 +105,17 @@ def _build(
     judge = entry.get("judge")
     if judge is not None and judge not in judges:
         raise ValueError(f"{where}: judge must be one of {', '.join(sorted(judges)) or 'none'}")
+    verdicts = entry.get("verdicts")
+    if (judge is None) != (verdicts is None):
+        raise ValueError(f"{where}: judge and verdicts go together (an open problem needs both)")
+    if judge is not None:
+        needed, given = set(getattr(judges[judge], "verdicts", ())), set(verdicts)
+        if needed != given:
+            missing, extra = sorted(needed - given), sorted(given - needed)
+            raise ValueError(
+                f"{where}: verdicts must be exactly the judge's {sorted(needed)}; "
+                f"missing {missing}, unknown {extra}"
+            )
     return Exercise(
         id=entry["id"],
         notebook=entry["notebook"],
@@ -120,6 +131,7 @@ def _build(
         options=options,
         feedback=feedback,
         judge=judges[judge] if judge is not None else None,
+        verdicts=verdicts,
         rel_tol=float(entry.get("rel_tol", 1e-3)),
         abs_tol=float(entry.get("abs_tol", 0.0)),
     )
@@ -137,10 +149,12 @@ def load_exercises(
     path : the TOML file (normally :data:`REGISTRY_FILE`).
     solvers : exercise id -> its solver; every exercise needs one and every solver an
         exercise.
-    judges : name -> function judging open answers, for entries with ``judge = "name"``.
+    judges : name -> function judging open answers, for entries with ``judge = "name"``;
+        such an entry's ``[exercise.verdicts]`` must name exactly the messages the judge
+        declares (its ``verdicts`` attribute, see :func:`simkit.teaching.solvers.core.judges`).
 
     Raises ValueError naming the exercise for an unknown key, a bad level, a missing
-    solver, options without feedback, or a duplicate id.
+    solver, options without feedback, a judge without its verdicts, or a duplicate id.
     """
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     exercises: dict[str, Exercise] = {}

@@ -1,60 +1,14 @@
-"""Tests for simkit.teaching.solvers: the design problem's judge, and solver registration."""
+"""Tests for simkit.teaching.solvers: solver and judge registration (the design problem's
+judge: test_design.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from simkit.engine.strategies import Strategy
 from simkit.teaching import exercises as ex
-from simkit.teaching.solvers import SOLVERS
+from simkit.teaching.registry import REGISTRY_FILE, load_exercises
+from simkit.teaching.solvers import JUDGES, SOLVERS
 from simkit.teaching.solvers.core import solves
-
-# -- the design problem ----------------------------------------------------------------------
-
-
-class _Unchanged(Strategy):
-    name = "unchanged"
-
-
-class _Broken(Strategy):
-    name = "broken"
-
-    def check_in(self, account):
-        raise RuntimeError("forgot to return a Cadence")
-
-
-class _Farmer(Strategy):
-    """Never pitches an upsell: NRR can only fall against reactive."""
-
-    name = "farmer"
-
-    def __init__(self) -> None:
-        super().__init__(pitch_health=None)
-
-
-@pytest.mark.parametrize(
-    ("answer", "expected"),
-    [
-        (_Unchanged, "Pass a strategy object: _Unchanged()"),
-        ("reactive", "has type str"),
-        (_Unchanged(), "does exactly what reactive does"),
-        (Strategy(pitch_health=30), "its own name"),
-        (_Broken(), "check_in raised RuntimeError: forgot to return a Cadence"),
-    ],
-)
-def test_design_check_explains_what_is_missing(answer, expected):
-    result = ex.check("beat-reactive", answer)
-    assert not result.passed
-    assert expected in result.message
-
-
-@pytest.mark.slow
-def test_design_check_reports_the_paired_difference_of_a_worse_strategy():
-    result = ex.check("beat-reactive", _Farmer())
-    assert not result.passed
-    assert result.message.startswith("No better than reactive: NRR -")
-    assert "95 % CI" in result.message and "3 paired runs" in result.message
-
 
 # -- registration ------------------------------------------------------------------------------
 
@@ -68,3 +22,20 @@ def test_a_second_solver_for_the_same_exercise_is_refused():
     with pytest.raises(ValueError, match="two solvers for exercise 'upsell-rate'"):
         solves("upsell-rate")(lambda: {"answer": 0})
     assert SOLVERS["upsell-rate"]()["answer"] == 60.0  # the first one is kept
+
+
+def test_a_judge_and_its_verdicts_must_match(tmp_path):
+    text = REGISTRY_FILE.read_text(encoding="utf-8")
+    cut = text.replace('\npassed = """', '\nwon = """')
+    assert cut != text
+    path = tmp_path / "exercises.toml"
+    path.write_text(cut, encoding="utf-8")
+    with pytest.raises(
+        ValueError,
+        match=r"'beat-reactive': verdicts must be exactly.*"
+        r"missing \['passed'\], unknown \['won'\]",
+    ):
+        load_exercises(path, SOLVERS, JUDGES)
+    path.write_text(text.replace('judge = "strategy"\n', ""), encoding="utf-8")
+    with pytest.raises(ValueError, match="'beat-reactive': judge and verdicts go together"):
+        load_exercises(path, SOLVERS, JUDGES)

@@ -13,12 +13,13 @@ in. Register one with :func:`solves`; the exercise's words live in
 True
 
 Multiple-choice questions only need the right letter (:func:`answer_is`); open problems
-are judged by a function registered with :func:`judges`.
+are judged by a function registered with :func:`judges`, which picks one of the messages
+(*verdicts*) the exercise's entry in the TOML file holds and fills it in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from simkit.teaching.exercise import Facts
@@ -26,13 +27,13 @@ from simkit.teaching.exercise import Facts
 __all__ = ["JUDGES", "SOLVERS", "Facts", "answer_is", "judges", "pct", "solves"]
 
 Solver = Callable[[], Facts]
-Judge = Callable[[Any], tuple[bool, str]]
+Judge = Callable[[Any, Mapping[str, str]], tuple[bool, str]]
 
 SOLVERS: dict[str, Solver] = {}
 """Exercise id -> function returning its facts (``"answer"`` and the numbers hints quote)."""
 
 JUDGES: dict[str, Judge] = {}
-"""Name -> function ``judge(answer) -> (passed, message)`` for open problems."""
+"""Name -> function ``judge(answer, verdicts) -> (passed, message)`` for open problems."""
 
 
 def solves(exercise_id: str) -> Callable[[Solver], Solver]:
@@ -47,10 +48,22 @@ def solves(exercise_id: str) -> Callable[[Solver], Solver]:
     return register
 
 
-def judges(name: str) -> Callable[[Judge], Judge]:
-    """Register the decorated function as the judge named ``name`` (``judge = "name"``)."""
+def judges(name: str, verdicts: Iterable[str] = ()) -> Callable[[Judge], Judge]:
+    """Register the decorated function as the judge named ``name`` (``judge = "name"``).
+
+    ``verdicts`` names the messages it may pick; the registry makes sure the exercise's
+    ``[exercise.verdicts]`` table holds exactly those (they are kept on the function as
+    its ``verdicts`` attribute).
+
+    >>> @judges("demo", verdicts=["yes", "no"])
+    ... def _demo(answer, words):
+    ...     return answer == 42, words["yes" if answer == 42 else "no"].format(answer=answer)
+    >>> JUDGES.pop("demo")(41, {"yes": "Right.", "no": "{answer} is not it."})
+    (False, '41 is not it.')
+    """
 
     def register(fn: Judge) -> Judge:
+        fn.verdicts = tuple(verdicts)  # type: ignore[attr-defined]
         JUDGES[name] = fn
         return fn
 
