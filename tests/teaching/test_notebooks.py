@@ -143,13 +143,6 @@ def test_lesson_links_to_notebooks_that_exist(path):
         assert (path.parent / target).is_file(), f"{path.name} links to missing {target}"
 
 
-@pytest.mark.parametrize("path", [p for p in LESSONS if p.stem[:2].isdigit()], ids=lambda p: p.stem)
-def test_each_lesson_ends_with_a_check_yourself_question(path):
-    nb = nbformat.read(path, as_version=4)
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
-    assert "Question(" in code[-1] and code[-1].rstrip().endswith(".widget()")
-
-
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_ignored_outputs_say_why(path):
     """A cell whose output nbval ignores must say why in another comment line."""
