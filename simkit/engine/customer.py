@@ -3,8 +3,9 @@
 :class:`CustomerLife` is one part of :class:`simkit.engine.model.Model` (a mixin: it uses
 the model's ``env``, ``team``, ``ledger``, ``tapes``, ``strategy`` and ``behaviour``).
 Its main process, :meth:`CustomerLife.customer`, is a next-event loop: one SimPy process per
-customer that keeps five clocks -- next issue, next expansion opportunity, next competitor
-call, next survey answer, contract end -- and sleeps until the earliest::
+customer that keeps its clocks -- next issue, next expansion opportunity, next competitor
+call, next survey answer, contract end and, when relationship mapping is switched on, the
+day a key account's champion leaves -- and sleeps until the earliest::
 
     while True:
         when = min(due)
@@ -32,7 +33,7 @@ from simkit.engine.streams import exponential, geometric, normal
 
 if TYPE_CHECKING:  # pragma: no cover
     from simkit.engine.ledger import Ledger
-    from simkit.engine.scenario import Behaviour, SegmentSpec, Theory
+    from simkit.engine.scenario import Behaviour, Relationships, SegmentSpec, Theory
     from simkit.engine.strategies import Strategy
     from simkit.engine.streams import Tape
 
@@ -40,7 +41,8 @@ Process = Generator[simpy.Event, object, None]
 """What every model process is: a generator of SimPy events."""
 
 CUSTOMER, LOYAL, FORMER = Stage.CUSTOMER, Stage.LOYAL, Stage.FORMER
-ISSUE, OPPORTUNITY, APPROACH, SURVEY, RENEWAL = range(5)  # a customer's clocks
+ISSUE, OPPORTUNITY, APPROACH, SURVEY, RENEWAL, CHAMPION = range(6)  # a customer's clocks
+KEY = 0  # the segment index of key accounts (the only ones whose contacts are mapped)
 PITCH_PRIORITY = 3  # upsell pitches wait behind issues and proactive work
 GOLDEN = 0.6180339887498949  # spreads the phases of regular touches and surveys over time
 
@@ -55,6 +57,8 @@ class CustomerLife:
     strategy: Strategy
     behaviour: Behaviour
     theory: Theory | None
+    relations: Relationships
+    projects: set[int]
     segments: list[SegmentSpec]
     days_per_hour: float
 
@@ -82,9 +86,14 @@ class CustomerLife:
             if spec.competitor_approaches_per_year else inf
         )  # fmt: skip
         surveyed = self.theory is None and b.survey_response_rate > 0
+        rel = self.relations
+        champion_gap = (
+            DAYS_PER_YEAR / rel.champion_leaves_per_year
+            if rel.champion_leaves_per_year and a.seg == KEY else inf
+        )  # fmt: skip
         if self.theory is not None:  # theory mode: nothing but renewals
-            issue_gap = opportunity_gap = approach_gap = inf
-        # the next time each clock rings: issue, opportunity, approach, survey answer, renewal
+            issue_gap = opportunity_gap = approach_gap = champion_gap = inf
+        # the next time each clock rings: issue, opportunity, approach, survey, renewal, champion
         due = [
             now + exponential(tapes["issues"].next(a.id), issue_gap) if issue_gap < inf else inf,
             now + self.opportunity_wait(a, opportunity_gap),
@@ -92,6 +101,8 @@ class CustomerLife:
             now + self.survey_wait(a, (a.id * GOLDEN) % 1.0 * b.survey_interval_days)
             if surveyed else inf,
             a.contract_end,
+            now + exponential(tapes["champions"].next(a.id), champion_gap)
+            if champion_gap < inf else inf,
         ]  # fmt: skip
         while True:
             when = min(due)
@@ -110,10 +121,13 @@ class CustomerLife:
             elif clock == SURVEY:
                 self.survey(a)
                 due[SURVEY] = when + self.survey_wait(a, b.survey_interval_days)
-            else:
+            elif clock == RENEWAL:
                 if not self.renew(a):
                     return
                 due[RENEWAL] = a.contract_end
+            else:
+                self.champion_leaves(a)
+                due[CHAMPION] = when + exponential(tapes["champions"].next(a.id), champion_gap)
 
     def opportunity_wait(self, a: Account, mean_gap: float) -> float:
         """Days to ``a``'s next expansion opportunity (and the draw that will decide a pitch)."""
@@ -141,8 +155,11 @@ class CustomerLife:
 
     def renew(self, a: Account) -> bool:
         """The contract ends: renew (maybe smaller, maybe changing loyalty) or churn.
-        Returns whether the account stays."""
+        Returns whether the account stays. A one-off project ends here unless it has turned
+        into an ongoing account (:meth:`project_ends`)."""
         b, h = self.behaviour, self.health_of(a)
+        if a.id in self.projects and self.project_ends(a, h):
+            return False
         p = self.renewal_probability(a, h)
         if self.tapes["renewals"].next(a.id) >= p:
             self.leave(a, "churn", p)
@@ -163,6 +180,27 @@ class CustomerLife:
         ):
             self.move(a, LOYAL, "promote")
         return True
+
+    def project_ends(self, a: Account, health: float) -> bool:
+        """A project's term is over: a client healthy enough
+        (:func:`~simkit.engine.rules.project_continues`) becomes an ongoing account and goes on
+        to the usual renewal; any other leaves (a ``project_end`` row, then a ``churn`` row, so
+        every count of clients who left includes it). Returns whether the project ended."""
+        self.projects.discard(a.id)
+        if rules.project_continues(health, self.relations.project_to_ongoing_health):
+            self.ledger.note("project_ongoing", a, a.stage, a.stage, value=health)
+            return False
+        self.ledger.note("project_end", a, a.stage, a.stage, value=health)
+        self.leave(a, "churn", 0.0)
+        return True
+
+    def champion_leaves(self, a: Account) -> None:
+        """A key account's champion leaves: the account loses health, less when the team knows
+        several people there (:func:`~simkit.engine.rules.champion_loss`)."""
+        rel = self.relations
+        loss = rules.champion_loss(rel.champion_loss_health, rel.key_contacts)
+        self.set_health(a, self.health_of(a) - loss)
+        self.ledger.note("champion_left", a, a.stage, a.stage, value=loss)
 
     def renewal_probability(self, a: Account, health: float) -> float:
         """The chance ``a`` renews now (its fixed probability in theory mode)."""
@@ -265,3 +303,8 @@ class CustomerLife:
             mean, normal(self.tapes["surveys"].next(a.id), 0.0, b.nps_noise_sd)
         )
         self.ledger.note("survey", a, a.stage, a.stage, value=float(score))
+        rate = self.relations.referral_rate
+        if rate > 0 and score >= rules.PROMOTER_SCORE:  # no draw unless referrals are on
+            tape = self.tapes["referrals"]
+            if rules.refers(score, tape.next(a.id), rate):
+                self.refer(a, tape.next(a.id))

@@ -38,6 +38,11 @@ EVENTS: tuple[str, ...] = (
     "approach",  # competitor approach resisted
     "winback",  # former -> prospect
     "touch_missed",  # proactive work that could not start in its window (detail: which)
+    # appended later (existing codes unchanged): opt-in relationship features
+    "referral",  # a promoter referred a prospect (value: the new prospect's account id)
+    "champion_left",  # a key account's champion left (value: health lost)
+    "project_end",  # a one-off project ended without renewal (a churn row follows)
+    "project_ongoing",  # a project client became an ongoing account (value: its health)
 )
 """Event types in the event log. ``value`` holds: survey score, resolution days
 (issue_resolved), renewal probability (renew/churn), defection probability (approach/defect)."""

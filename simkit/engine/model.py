@@ -125,6 +125,11 @@ class Model(CustomerLife, StrategyWork, TeamWork):
         self.streams = st = Streams(sc.seed, replication)
         self.tapes = {p: st.tape(p) for p in ("pipeline", "issues", "renewals", "upsells")}
         self.tapes.update({p: st.tape(p) for p in ("competitors", "surveys", "winback")})
+        # opt-in relationship features: their tapes draw nothing unless a feature is on
+        self.tapes.update({p: st.tape(p) for p in ("referrals", "champions", "projects")})
+        self.relations = sc.relationships
+        self.projects: set[int] = set()  # accounts holding a one-off project
+        self.referred: set[int] = set()  # prospects that came from a referral
         self.accounts: list[Account] = []
         self.ledger = Ledger(lambda: self.env.now, self.rest, self.rate)
         self.alerts_on = type(self.strategy).health_alert is not Strategy.health_alert or hasattr(
@@ -321,7 +326,13 @@ class Model(CustomerLife, StrategyWork, TeamWork):
         if draw_size or a.potential_arr <= 0:
             a.potential_arr = spec.arr_median * math.exp(spec.arr_sigma * normal(u_size))
         yield self.env.timeout(exponential(u_cycle, self.scenario.pipeline.sales_cycle_days))
-        if tape.next(a.id) >= self.scenario.pipeline.conversion:
+        conversion = self.scenario.pipeline.conversion
+        if a.id in self.referred:
+            self.referred.discard(a.id)
+            conversion = rules.referred_conversion(
+                conversion, self.relations.referral_conversion_boost
+            )
+        if tape.next(a.id) >= conversion:
             self.move(a, LOST, "lost")
             return
         now = self.env.now
@@ -333,7 +344,23 @@ class Model(CustomerLife, StrategyWork, TeamWork):
         self.ledger.set_stage(a, CUSTOMER)
         self.ledger.set_arr(a, a.potential_arr)
         self.ledger.note("convert", a, PROSPECT, CUSTOMER, arr_change=a.arr)
+        share = self.relations.project_share
+        if share > 0:  # no draw when projects are off
+            if self.tapes["projects"].next(a.id) < share:
+                self.projects.add(a.id)
+            else:  # a won-back former project client may buy an ongoing contract this time
+                self.projects.discard(a.id)
         self.become_customer(a, onboard=True)
+
+    def refer(self, referrer: Account, u_segment: float) -> None:
+        """A promoter recommends you: a referred prospect (of a segment drawn from the
+        pipeline's mix) enters the pipeline and starts a sales cycle that converts better
+        (:func:`~simkit.engine.rules.referred_conversion`)."""
+        a = self.new_account(self.pick_segment(u_segment), PROSPECT)
+        self.referred.add(a.id)
+        self.ledger.note("referral", referrer, referrer.stage, referrer.stage, value=float(a.id))
+        self.ledger.note("arrival", a, NO_STAGE, PROSPECT, detail="referral")
+        self.start(self.sales_cycle(a, draw_size=True))
 
     def winback(self, a: Account, life: int) -> Process:
         """A former customer may be won back, some day, as a prospect."""

@@ -268,3 +268,48 @@ def survey_score(mean: float, noise: float) -> int:
     (9, 10, 0)
     """
     return int(min(10, max(0, round(mean + noise))))
+
+
+# -- relationships (opt-in: simkit.engine.scenario.Relationships) --------------------------
+PROMOTER_SCORE = 9
+"""The lowest survey answer (0-10) of a promoter: the clients who recommend you."""
+
+
+def refers(score: int, u: float, rate: float) -> bool:
+    """Whether a survey answer brings a referred prospect: only a promoter (9-10) refers, with
+    probability ``rate`` (``u`` is the caller's uniform number).
+
+    >>> refers(10, 0.2, 0.3), refers(10, 0.5, 0.3), refers(8, 0.0, 1.0)
+    (True, False, False)
+    """
+    return score >= PROMOTER_SCORE and u < rate
+
+
+def referred_conversion(conversion: float, boost: float) -> float:
+    """The chance a referred prospect's deal is won: the usual chance times ``boost``, at
+    most 1 (a warm introduction shortens the trust-building, it cannot make a sure thing surer).
+
+    >>> referred_conversion(0.35, 1.5), referred_conversion(0.8, 2.0)
+    (0.525, 1.0)
+    """
+    return min(1.0, conversion * boost)
+
+
+def champion_loss(loss: float, contacts: int) -> float:
+    """Health a key account loses when its champion leaves: the whole ``loss`` with one
+    contact, shared out over several (each other contact still knows the account).
+
+    >>> champion_loss(20.0, 1), champion_loss(20.0, 4)
+    (20.0, 5.0)
+    """
+    return loss / max(1, contacts)
+
+
+def project_continues(health: float, ongoing_health: float) -> bool:
+    """Whether a one-off project becomes an ongoing account at the end of its term: only a
+    client whose health reached ``ongoing_health`` wants more than the project.
+
+    >>> project_continues(75.0, 70.0), project_continues(60.0, 70.0)
+    (True, False)
+    """
+    return health >= ongoing_health

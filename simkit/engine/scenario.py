@@ -253,6 +253,33 @@ class Behaviour(_Frozen):
         return math.log(2.0) / self.health_half_life_days
 
 
+class Relationships(_Frozen):
+    """Relationships beyond one contact and one contract; every part is off by default.
+
+    * **Referrals**: each survey answer from a promoter (9-10) brings a referred prospect
+      with probability ``referral_rate``; a referred prospect converts with its conversion
+      chance multiplied by ``referral_conversion_boost`` (at most 1).
+    * **Several contacts per key account**: a key account's champion leaves
+      ``champion_leaves_per_year`` times a year on average; the account then loses
+      ``champion_loss_health`` divided by ``key_contacts`` (one contact: the whole loss; three
+      contacts who know the account: a third of it). Only key accounts are mapped this way.
+    * **Project accounts**: ``project_share`` of new customers buy a one-off project. At the
+      end of its term a project ends (the client leaves) unless its health is at least
+      ``project_to_ongoing_health``: then it becomes an ongoing account and renews as usual.
+
+    With the defaults (rates and shares 0) the engine draws no extra random number, so results
+    are exactly those of a scenario without this section.
+    """
+
+    referral_rate: float = Field(default=0.0, ge=0, le=1)
+    referral_conversion_boost: float = Field(default=1.0, ge=1, le=5)
+    key_contacts: int = Field(default=1, ge=1, le=20)
+    champion_leaves_per_year: float = Field(default=0.0, ge=0, le=12)
+    champion_loss_health: float = Field(default=20.0, ge=0, le=100)
+    project_share: float = Field(default=0.0, ge=0, le=1)
+    project_to_ongoing_health: float = Field(default=55.0, ge=0, le=100)
+
+
 class Theory(_Frozen):
     """Switch strategy effects off and let each account renew with its own fixed probability.
 
@@ -287,6 +314,7 @@ class Scenario(_Frozen):
     team: Team
     economics: Economics
     behaviour: Behaviour
+    relationships: Relationships = Field(default_factory=Relationships)
     theory: Theory | None = None
     start: Literal["book", "cohort"] = "book"
     horizon_years: float = Field(gt=0, le=50)

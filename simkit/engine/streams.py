@@ -42,7 +42,16 @@ PURPOSES: tuple[str, ...] = (
     "surveys",  # NPS survey timing, responses and scores
     "winback",  # win-back of former accounts
     "theory",  # per-account fixed renewal probabilities (theory mode)
+    # appended later: opt-in relationship features (existing purposes keep their index)
+    "referrals",  # whether a promoter's answer brings a referred prospect, and its segment
+    "champions",  # when a key account's champion leaves
+    "projects",  # whether a new customer buys a one-off project
 )
+
+ARRIVALS_KEY = 10
+"""The spawn key of the shared arrivals stream: the number of purposes before the
+relationship purposes were appended, fixed so that adding a purpose never changes arrivals.
+(A purpose's tapes use three-part keys, so the purpose of index 10 cannot collide with it.)"""
 
 _CHUNK = 256  # accounts whose first blocks are drawn together, in one vectorised call
 _REFILL = 64  # numbers per refill block once an account has used its first block
@@ -58,6 +67,9 @@ WIDTHS: dict[str, int] = {
     "winback": 2,
     "portfolio": 4,
     "theory": 2,
+    "referrals": 8,
+    "champions": 4,
+    "projects": 2,
 }
 """Numbers per account in the first block of each purpose: a fixed part of the stream's
 layout, so the numbers an account sees never depend on the scenario or horizon."""
@@ -233,7 +245,7 @@ class Streams:
         self.seed = int(seed)
         self.replication = int(replication)
         self._tapes: dict[str, Tape] = {}
-        shared = np.random.SeedSequence(self.seed, spawn_key=(self.replication, len(PURPOSES)))
+        shared = np.random.SeedSequence(self.seed, spawn_key=(self.replication, ARRIVALS_KEY))
         self.arrivals = np.random.default_rng(shared)
         """One generator for the exogenous prospect-arrival process."""
 

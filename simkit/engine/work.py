@@ -124,8 +124,14 @@ class StrategyWork:
                 finally:
                     a.alert_at = None
                 continue
-            if self.health_of(a) <= alert.threshold + 1e-6:  # (else float noise: book again)
+            health = self.health_of(a)
+            if health <= alert.threshold + 1e-6:
                 yield from self.rescue(a, alert)
+            else:
+                # Stored below the threshold but drifted above it since (a resting level
+                # above the threshold lifts unhappy accounts): store today's value, so the
+                # next booking starts from it -- drift is memoryless, nothing else changes.
+                a.health_then, a.health_since = health, now
 
     def rescue(self, a: Account, alert: Alert) -> Process:
         """A rescue call for an account whose health has fallen to the alert threshold."""

@@ -95,3 +95,11 @@ def test_the_team_load_tracks_busy_managers():
     quiet = Model(small_scenario(**{"team.managers": 50}), "reactive")
     quiet.env.run(until=200)
     assert quiet.load.share() < 0.1
+
+
+def test_a_resting_level_above_the_alert_threshold_does_not_stall_the_watcher():
+    """Unhappy accounts drift *up* towards a resting level above customer success's rescue
+    threshold: the health watcher must not keep booking itself at the same moment."""
+    sc = small_scenario(**{"behaviour.health_floor": 55.0, "behaviour.initial_health_mean": 30.0})
+    res = Model(sc, "customer_success").run(time_limit=60)
+    assert res.events["time"].max() > 300  # the run reached (nearly) its end

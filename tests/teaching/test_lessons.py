@@ -36,7 +36,7 @@ METRICS_DOC = ROOT / "docs" / "metrics.md"
 
 # ================================================================== prose that cannot drift
 FIXED_FACTS: tuple[tuple[str, str], ...] = (
-    (r"(?<![\w.,])0[0-8](?![\w%]|[.,]\d)", "a lesson's number, 00 to 08"),
+    (r"(?<![\w.,])0[0-9](?![\w%]|[.,]\d)", "a lesson's number, 00 to 09"),
     (r"\b95 %", "the level of every confidence interval"),
     (r"\b100 %", "the whole: retention is at most 100 %, NRR above 100 % means growth"),
     (r"[−-]100 to 100\b", "the range of NPS"),

@@ -27,6 +27,7 @@ EXPECTED = [
     "06-classic-mistakes",
     "07-team-capacity",
     "08-write-your-own-strategy",
+    "09-beyond-the-basics",
     "what-if",
 ]
 
