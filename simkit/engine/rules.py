@@ -289,8 +289,8 @@ def referred_conversion(conversion: float, boost: float) -> float:
     """The chance a referred prospect's deal is won: the usual chance times ``boost``, at
     most 1 (a warm introduction shortens the trust-building, it cannot make a sure thing surer).
 
-    >>> referred_conversion(0.35, 1.5), referred_conversion(0.8, 2.0)
-    (0.525, 1.0)
+    >>> referred_conversion(0.25, 1.5), referred_conversion(0.8, 2.0)
+    (0.375, 1.0)
     """
     return min(1.0, conversion * boost)
 
