@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import alive, descendants
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 FOREIGN_HOST = "evil.example"
 CHROMIUM_ARGS = [
@@ -50,33 +52,6 @@ def artifacts() -> Path:
     """Folder for screenshots and logs."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
-
-
-def _descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` (Linux /proc), e.g. Voila and its kernels."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        fields = text.rsplit(")", 1)[1].split()
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _ready_url(log: Path, proc: subprocess.Popen, timeout: float = 15) -> str | None:
@@ -132,7 +107,7 @@ def dashboard_url(artifacts: Path) -> Iterator[str]:
 def _stop_server(proc: subprocess.Popen) -> None:
     """SIGTERM (the dashboard stops Voila, Voila its kernels); kill the group on timeout;
     then check that nothing the server started is still running."""
-    watched = _descendants(proc.pid) if Path("/proc").is_dir() else set()
+    watched = descendants(proc.pid) if Path("/proc").is_dir() else set()
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -141,9 +116,9 @@ def _stop_server(proc: subprocess.Popen) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
     deadline = time.monotonic() + 15
-    while any(_alive(p) for p in watched) and time.monotonic() < deadline:
+    while any(alive(p) for p in watched) and time.monotonic() < deadline:
         time.sleep(0.2)
-    left = sorted(p for p in watched if _alive(p))
+    left = sorted(p for p in watched if alive(p))
     for p in left:
         os.kill(p, signal.SIGKILL)
     assert not left, f"processes left behind by the dashboard (now killed): {left}"

@@ -19,6 +19,7 @@ from simkit.engine.model import simulate
 from simkit.engine.scenario import default_scenario, load_scenario
 from simkit.io.files import save_scenario
 from simkit.ui.server import port_free
+from tests.helpers import alive, descendants, wait_until
 
 runner = CliRunner()
 
@@ -242,37 +243,6 @@ def test_a_malformed_scheduler_is_refused_at_once(tmp_path):
 
 
 # ------------------------------------------------------------------ signals and pipes
-def _children(pid: int) -> set[int]:
-    below: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        below.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in below.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
-def _wait(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 linux = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
@@ -287,10 +257,10 @@ def _start(args: list[str], cwd: Path) -> tuple[subprocess.Popen, set[int]]:
         [sys.executable, "-c", ENTRY, *args], cwd=cwd, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
-    if not _wait(lambda: len(_children(proc.pid)) >= 2, 60):
+    if not wait_until(lambda: len(descendants(proc.pid)) >= 2, 60):
         proc.kill()
         pytest.fail(f"no workers started: {proc.communicate(timeout=30)}")
-    return proc, _children(proc.pid)
+    return proc, descendants(proc.pid)
 
 
 @linux
@@ -320,7 +290,7 @@ def test_a_signal_stops_the_command_and_every_worker_at_once(tmp_path, command, 
     assert time.monotonic() - started < 3, "took too long to stop"
     assert proc.returncode == code
     assert err.strip() == message  # one clean line, no traceback
-    assert _wait(lambda: not any(_alive(p) for p in workers), 5), "a worker survived"
+    assert wait_until(lambda: not any(alive(p) for p in workers), 5), "a worker survived"
 
 
 @linux
@@ -351,12 +321,12 @@ def test_a_killed_dashboard_takes_voila_with_it():
     )  # fmt: skip
     try:
         assert wait_ready(f"http://127.0.0.1:{port}/", timeout=90, process=proc)
-        below = _children(proc.pid)
+        below = descendants(proc.pid)
         assert below, "Voila is not a child of the dashboard command"
         proc.kill()
         proc.wait(10)
-        assert _wait(lambda: not any(_alive(p) for p in below), 20), "Voila outlived it"
-        assert _wait(lambda: port_free(port), 10)
+        assert wait_until(lambda: not any(alive(p) for p in below), 20), "Voila outlived it"
+        assert wait_until(lambda: port_free(port), 10)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

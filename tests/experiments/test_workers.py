@@ -21,51 +21,15 @@ from simkit.engine.strategies import Strategy
 from simkit.experiments.compare import compare
 from simkit.experiments.runner import Run, map_unordered, run_many
 from simkit.experiments.workers import check_scheduler_address, parent_death_preexec
-from tests.helpers import small_scenario
+from tests.helpers import alive, descendants, small_scenario, wait_until
 
 linux = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
-
-
-def children(pid: int) -> set[int]:
-    """Every process below ``pid``."""
-    below: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        below.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in below.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting to be reaped is not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
 
 
 def new_children(before: set[int]) -> set[int]:
     """Children of this process that were not there ``before`` and still run (other tests
     may leave processes of their own, e.g. a Dask cluster)."""
-    return {p for p in children(os.getpid()) - before if alive(p)}
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
+    return {p for p in descendants(os.getpid()) - before if alive(p)}
 
 
 def _sleep(seconds: float) -> float:
@@ -114,7 +78,7 @@ def test_a_malformed_address_fails_before_dask_is_touched():
 @pytest.mark.slow
 def test_a_strategy_that_never_returns_is_killed_at_the_time_limit():
     sc = small_scenario(horizon_years=0.5)
-    before, started = children(os.getpid()), time.monotonic()
+    before, started = descendants(os.getpid()), time.monotonic()
     with pytest.raises(SimulationTimeout, match=r"^strategy 'forever', replication 0: no result"):
         run_many([Run(sc, Forever(), 0)], jobs=1, time_limit=0.5, isolate=True)
     assert time.monotonic() - started < 15  # hard limit 1.25 x 0.5 + 5 s
@@ -125,7 +89,7 @@ def test_a_strategy_that_never_returns_is_killed_at_the_time_limit():
 @pytest.mark.slow
 def test_compare_can_isolate_a_learners_strategy():
     sc = small_scenario(horizon_years=0.5)
-    before = children(os.getpid())
+    before = descendants(os.getpid())
     with pytest.raises(SimulationTimeout, match="strategy 'forever'"):
         compare(sc, ["reactive", Forever()], replications=1, jobs=1, time_limit=0.5, isolate=True)
     assert wait_until(lambda: not new_children(before), 3)
@@ -133,7 +97,7 @@ def test_compare_can_isolate_a_learners_strategy():
 
 @linux
 def test_closing_early_kills_busy_workers_at_once():
-    before = children(os.getpid())
+    before = descendants(os.getpid())
     results = map_unordered(_sleep, [0.05, 30, 30, 30], jobs=2)
     assert next(results) == (0, 0.05)
     workers = new_children(before)
@@ -146,7 +110,7 @@ def test_closing_early_kills_busy_workers_at_once():
 
 @linux
 def test_an_error_kills_the_other_workers():
-    before, started = children(os.getpid()), time.monotonic()
+    before, started = descendants(os.getpid()), time.monotonic()
     with pytest.raises(ZeroDivisionError):
         list(map_unordered(_ratio, [0.0, 30.0, 30.0], jobs=2))
     assert time.monotonic() - started < 10
@@ -172,8 +136,8 @@ def test_workers_die_with_their_parent_even_on_sigkill():
     )
     parent = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parents[2])
     try:
-        assert wait_until(lambda: len(children(parent.pid)) >= 2, 30), "no workers started"
-        workers = children(parent.pid)
+        assert wait_until(lambda: len(descendants(parent.pid)) >= 2, 30), "no workers started"
+        workers = descendants(parent.pid)
         parent.kill()
         parent.wait(10)
         assert wait_until(lambda: not any(alive(p) for p in workers), 5), "orphaned workers"
