@@ -113,15 +113,9 @@ def sweep_cmd(
         check_target(out.with_name(out.stem + "-frontier.csv"), (".csv",), "the frontier table")
     spec = load_sweep_spec(grid_file)
     base = _flagged(spec.scenario, seed, years, managers, settings, swept=list(spec.grid))
-    frame = None
-    if book is not None:
-        from simkit.io.portfolio import read_csv
-        from simkit.io.portfolio_book import scenario_for
+    from simkit.io.overrides import with_book
 
-        frame = read_csv(book, as_of=as_of)
-        base = scenario_for(frame, base)
-    elif as_of is not None:
-        fail("--as-of goes with --book (the date the account list describes)")
+    base, frame = with_book(base, book, as_of)
     reps = replications or spec.replications
     sizes = " x ".join(f"{k} ({len(v)})" for k, v in spec.grid.items()) or "no grid"
     say = (lambda text: None) if json_out else typer.echo

@@ -58,6 +58,7 @@ from simkit.engine import rules
 from simkit.engine.accounts import Account, Stage
 from simkit.engine.book import Opening, imported_book, sampled_book
 from simkit.engine.customer import CustomerLife, Process
+from simkit.engine.guard import guard, run_until
 from simkit.engine.ledger import NO_STAGE, Ledger
 from simkit.engine.results import Record, Results
 from simkit.engine.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, SEGMENTS, Scenario
@@ -103,8 +104,7 @@ class Model(CustomerLife, StrategyWork, TeamWork):
         if replication < 0:
             raise ValueError(f"replication must be >= 0, got {replication}")
         self.scenario = sc = scenario
-        from simkit.engine.guard import guard  # checks a custom strategy's every answer
-
+        # a custom strategy's every answer is checked at the boundary (built-ins are trusted)
         self.strategy = guard(copy.deepcopy(get_strategy(strategy)))
         self.replication = replication
         self.env = simpy.Environment()
@@ -147,8 +147,6 @@ class Model(CustomerLife, StrategyWork, TeamWork):
         returns; run untrusted strategies in a worker process for that
         (``simkit.experiments.runner.run_many(..., isolate=True)``).
         """
-        from simkit.engine.guard import run_until
-
         who = f"strategy {self.strategy.name!r}, replication {self.replication}"
         # Python's cyclic garbage collector would scan every live process and event again
         # and again while the run allocates them; nothing the run frees needs it (reference

@@ -110,13 +110,22 @@ def command_scenario(
     from simkit.engine.scenario import load_scenario
 
     scenario = load_scenario(Path(path) if path is not None else None)
-    frame = None
-    if book is not None:
-        from simkit.io.portfolio import read_csv
-        from simkit.io.portfolio_book import scenario_for
-
-        frame = read_csv(book, as_of=as_of)
-        scenario = scenario_for(frame, scenario)
-    elif as_of is not None:
-        raise ValueError("--as-of goes with --book (the date the account list describes)")
+    scenario, frame = with_book(scenario, book, as_of)
     return apply_flags(scenario, flags, settings), frame
+
+
+def with_book(
+    scenario: Scenario, book: str | os.PathLike[str] | None, as_of: str | None = None
+) -> tuple[Scenario, pd.DataFrame | None]:
+    """``scenario`` run on the account list ``book`` (read as of ``as_of``, see
+    :func:`simkit.io.portfolio.read_csv`; segment counts follow the list), with the list;
+    unchanged, with None, when there is no list."""
+    if book is None:
+        if as_of is not None:
+            raise ValueError("--as-of goes with --book (the date the account list describes)")
+        return scenario, None
+    from simkit.io.portfolio import read_csv
+    from simkit.io.portfolio_book import scenario_for
+
+    frame = read_csv(book, as_of=as_of)
+    return scenario_for(frame, scenario), frame
