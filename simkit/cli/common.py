@@ -132,3 +132,23 @@ def _check_scheduler(address: str | None) -> str | None:
         return None if address is None else check_scheduler_address(address)
     except ValueError as exc:
         fail(str(exc))
+
+
+def save_figure(fig: Any, path: Path, **savefig: Any) -> Path:
+    """Write a matplotlib figure to ``path`` (.png, .svg or .pdf, by suffix) atomically and
+    close it; a refused suffix is one error line (exit 2). ``savefig`` goes to
+    :meth:`matplotlib.figure.Figure.savefig` (dpi 110 unless given)."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from simkit.io.files import atomic_write_bytes
+
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        fail(f"{path}: the figure must be a .png, .svg or .pdf file")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, **{"dpi": 110, **savefig})
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+    return path

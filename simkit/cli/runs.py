@@ -28,6 +28,7 @@ from simkit.cli.common import (
     app,
     clean_errors,
     fail,
+    save_figure,
 )
 
 
@@ -114,12 +115,11 @@ def compare(
 
     The tables and the figure are written first, then printed (so `| head` loses nothing).
     """
-    import io
 
     import pandas as pd
 
     from simkit.experiments.compare import compare as run_compare
-    from simkit.io.files import atomic_write_bytes, write_frame
+    from simkit.io.files import write_frame
     from simkit.viz.console import compact_table
     from simkit.viz.plots import compare_bars
 
@@ -132,10 +132,7 @@ def compare(
     table, differences = cmp.table(), cmp.differences()
     written = [write_frame(cmp.runs, out / "runs.csv"), write_frame(table, out / "summary.csv"),
                write_frame(differences, out / "differences.csv")]  # fmt: skip
-    buf = io.BytesIO()
-    compare_bars(cmp).savefig(buf, format="png", dpi=110)
-    atomic_write_bytes(out / "compare.png", buf.getvalue())
-    written.append(out / "compare.png")
+    written.append(save_figure(compare_bars(cmp), out / "compare.png"))
     if json_out:
         return _json({"command": "compare", "scenario": sc.name, "years": sc.horizon_years,
                       "replications": replications, "strategies": cmp.strategies,

@@ -25,6 +25,7 @@ from simkit.cli.common import (
     app,
     clean_errors,
     fail,
+    save_figure,
 )
 
 
@@ -117,20 +118,11 @@ def sensitivity_cmd(
 
 def _write(result, table, flips, out: Path, output: str) -> None:  # noqa: ANN001
     """The tables as CSV and one tornado figure per compared strategy, all atomically."""
-    import io
-
-    import matplotlib.pyplot as plt
-
-    from simkit.io.files import atomic_write_bytes, write_frame
+    from simkit.io.files import write_frame
     from simkit.viz.sensitivity import tornado
 
     written = [write_frame(table, out / "sensitivity.csv"), write_frame(flips, out / "flips.csv")]
     for strategy in [s for s in result.strategies if s != result.baseline]:
-        fig = tornado(result, strategy, output)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        plt.close(fig)
         path = out / f"tornado-{strategy}.png"
-        atomic_write_bytes(path, buf.getvalue())
-        written.append(path)
+        written.append(save_figure(tornado(result, strategy, output), path, bbox_inches="tight"))
     typer.echo("wrote " + ", ".join(str(p) for p in written))

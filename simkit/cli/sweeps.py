@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,21 +28,8 @@ from simkit.cli.common import (
     app,
     clean_errors,
     fail,
+    save_figure,
 )
-
-
-def _save_figure(fig: Any, path: Path) -> Path:
-    import io
-
-    from simkit.io.files import atomic_write_bytes
-
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("png", "svg", "pdf"):
-        fail(f"{path}: the figure must be a .png, .svg or .pdf file")
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=110)
-    atomic_write_bytes(path, buf.getvalue())
-    return path
 
 
 def _write_frontier(runs: pd.DataFrame, figure: Path, cost: str, value: str, along: str) -> None:
@@ -60,7 +47,7 @@ def _write_frontier(runs: pd.DataFrame, figure: Path, cost: str, value: str, alo
         typer.echo(format_frontier(table).to_string(index=False))
     written = [
         write_frame(table, figure.with_suffix(".csv")),
-        _save_figure(frontier_plot(table), figure),
+        save_figure(frontier_plot(table), figure),
     ]
     typer.echo("wrote " + ", ".join(str(p) for p in written))
 
