@@ -23,6 +23,16 @@ Definitions
 * An account's stage and ARR at any time are those after its last event at or before it
   (every account has an ``init`` or ``arrival`` row, so the log alone tells them).
 
+What is read
+------------
+Only the columns :data:`COLUMNS_READ` and only the rows of events that change a stage or an
+ARR, take manager hours, or are counted by name. A *lean* run (``record="summary"``) logs
+just those (:data:`simkit.engine.events.LEAN_DTYPE`, leaving out
+:data:`simkit.engine.events.LEAN_SKIPS`), so its log (:attr:`simkit.engine.results.Results.log`)
+gives exactly the counts of the full event log, at a fraction of the memory. A new count
+that reads another column, or an event the lean log leaves out, must be added there too
+(``tests/analysis/test_lean.py`` checks full and lean counts agree).
+
 >>> import pandas as pd
 >>> log = pd.DataFrame({
 ...     "time": [0.0, 0.0, 100.0, 200.0],
@@ -61,6 +71,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from simkit.engine.scenario import Scenario
 
 __all__ = [
+    "COLUMNS_READ",
     "COUNTS",
     "GROUPS",
     "PERIOD_MONTHS",
@@ -78,6 +89,13 @@ RUN_KEYS = ("strategy", "replication")
 
 GROUPS = ("strategy", "replication", "segment")
 """What :func:`count_periods` can group by."""
+
+COLUMNS_READ = (
+    "time", "account", "segment", "event", "stage_before", "stage_after", "arr", "arr_change",
+    "value", "hours", "detail",
+)  # fmt: skip
+"""The log columns :func:`count_periods` reads (besides :data:`RUN_KEYS` when present;
+``detail`` only to tell an upsell pitch from a proactive touch). No count reads ``health``."""
 
 COUNTS: dict[str, str] = {
     "start": "clients (customers and loyal) at the period start: the cohort",
@@ -225,8 +243,9 @@ def count_periods(
 
     Parameters
     ----------
-    events : the event log of one run (:attr:`simkit.engine.results.Results.events`) or of
-        several, with ``strategy`` and ``replication`` columns telling the runs apart.
+    events : the event log of one run (:attr:`simkit.engine.results.Results.events`, or a
+        lean run's :attr:`~simkit.engine.results.Results.log`) or of several, with
+        ``strategy`` and ``replication`` columns telling the runs apart.
     edges : period boundaries in days, from :func:`period_edges`.
     by : any of :data:`GROUPS`; ``()`` pools everything into one row per period.
     scenario : the scenario the runs faced, or one per ``(strategy, replication)``; gives the

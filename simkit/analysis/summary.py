@@ -5,7 +5,9 @@
 new clients, ARR lost and gained, renewals, survey answers ...) and adds one column per
 metric of the registry (:data:`simkit.analysis.registry.METRICS`), computed by the
 metric's plain function from :mod:`simkit.analysis.metrics` -- so a metric on results
-means exactly what the teaching function means. :func:`run_summary` gives a run's headline
+means exactly what the teaching function means. Lean runs (``record="summary"``, which
+keep only the part of the log counts read) are summarised exactly like full ones.
+:func:`run_summary` gives a run's headline
 figures, each formed as its registry entry's ``basis`` says (the mean of the yearly values
 for rates, the whole horizon for totals and shares).
 
@@ -79,13 +81,17 @@ RATE_COLUMNS = names(unit="%")
 def _source(
     source: object, by: Sequence[str]
 ) -> tuple[pd.DataFrame, float, Scenario | dict[tuple[str, int], Scenario]]:
-    """The event log to count, the measured horizon in days, and the scenario(s) behind it."""
+    """The log to count, the measured horizon in days, and the scenario(s) behind it.
+
+    The log is each run's :attr:`~simkit.engine.results.Results.log`: the event log of a full
+    run, the rows counts read of a lean one -- the same counts either way."""
     if isinstance(source, Results):
         tag = any(k in by for k in RUN_KEYS)
-        events = source.tagged("events") if tag else source.events
+        events = source.tagged("log") if tag else source.log
         return events, source.scenario.horizon_days, source.scenario
-    if hasattr(source, "events") and hasattr(source, "scenario"):  # a Comparison
-        return source.events, source.scenario.horizon_days, source.scenario
+    if hasattr(source, "scenario") and (hasattr(source, "log") or hasattr(source, "events")):
+        log = source.log if hasattr(source, "log") else source.events  # a Comparison
+        return log, source.scenario.horizon_days, source.scenario
     if isinstance(source, Sequence) and source and all(isinstance(r, Results) for r in source):
         horizons = {r.scenario.horizon_days for r in source}
         if len(horizons) != 1:
@@ -95,7 +101,7 @@ def _source(
             raise ValueError(
                 "the runs must differ in strategy or replication to be summarised together"
             )
-        events = pd.concat([r.tagged("events") for r in source], ignore_index=True)
+        events = pd.concat([r.tagged("log") for r in source], ignore_index=True)
         return events, horizons.pop(), scenarios
     raise TypeError(
         "summarize() takes Results, a Comparison, or a list of Results; "
@@ -167,12 +173,10 @@ def run_summary(res: Results, *, registry: Mapping[str, Metric] | None = None) -
     if registry is None and cached is not None and list(cached.index) == list(reg):
         return cached.copy()
     horizon = res.scenario.horizon_days
-    tables = {"all": count_periods(res.events, period_edges(horizon, "all"), (), res.scenario)}
+    tables = {"all": count_periods(res.log, period_edges(horizon, "all"), (), res.scenario)}
     for period, basis in (("Y", PER_YEAR), ("Q", PER_QUARTER)):
         if any(m.basis == basis for m in reg.values()):
-            tables[basis] = count_periods(
-                res.events, period_edges(horizon, period), (), res.scenario
-            )
+            tables[basis] = count_periods(res.log, period_edges(horizon, period), (), res.scenario)
     records = {key: rows(table) for key, table in tables.items()}
     out = {}
     for m in reg.values():

@@ -5,6 +5,15 @@ Everything that happens to an account is one row of the log: *when* (``time``), 
 account's ARR and health after the event, and a few event-specific fields. The log alone
 tells every account's stage and ARR at any moment, which is what the analysis layer counts.
 
+A run records one of two logs (``record=`` of :func:`~simkit.engine.model.simulate`):
+
+``"events"`` -- the full log, every event with every field (:data:`LOG_DTYPE`), for people
+    who look at events: an account's story, ``simkit run --out``, the lessons;
+``"summary"`` -- the *lean* log: only the rows and columns the counting core
+    (:mod:`simkit.analysis.counts`) reads (:data:`LEAN_DTYPE`, :data:`LEAN_SKIPS`). Every
+    summary of a lean run is exactly that of the same run recorded in full, for less memory
+    and time; compare, sweeps and sensitivity record this way.
+
 >>> EVENTS[:3]
 ('init', 'arrival', 'convert')
 >>> log = EventLog()
@@ -68,33 +77,73 @@ LOG_DTYPE = np.dtype(
 )
 """One event-log row, packed (61 bytes)."""
 
+LEAN_DTYPE = np.dtype([(name, LOG_DTYPE[name]) for name in LOG_DTYPE.names if name != "health"])
+"""One row of a lean log (53 bytes): every column but ``health``, which no count reads (and
+which costs a drift computation per event to log)."""
+
+LEAN_SKIPS: frozenset[str] = frozenset(
+    {"issue_open", "opportunity_missed", "approach", "referral", "champion_left"}
+    | {"project_end", "project_ongoing"}
+)
+"""Events a lean log leaves out. Each changes neither the account's stage nor its ARR,
+takes no manager hours, and is counted by no entry of :data:`simkit.analysis.counts.COUNTS`,
+so leaving its row out changes no count: an account's state at any time is still that of
+its last row (the row left out repeated it), and every sum loses only zeros. (A
+``project_end`` is always followed by the ``churn`` row that counts the loss.) They are
+about 40 % of a default run's rows."""
+
+LEAN_CODE: dict[str, int | None] = {
+    name: None if name in LEAN_SKIPS else code for name, code in EVENT_CODE.items()
+}
+"""An event's code in a lean log, or None for the events it leaves out."""
+
 
 class EventLog:
     """Compact storage of events: rows are appended as tuples (one cheap call per event)
     and packed into one numpy array per column a block at a time (:meth:`flush`), so the
     columns can become a DataFrame without another copy of the whole log.
+
+    ``dtype`` says the columns: :data:`LOG_DTYPE` (the full log) or :data:`LEAN_DTYPE`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, dtype: np.dtype = LOG_DTYPE) -> None:
+        self.dtype = dtype
         self.rows: list[tuple] = []
-        self._chunks: dict[str, list[np.ndarray]] = {name: [] for name in LOG_DTYPE.names}
+        self._chunks: dict[str, list[np.ndarray]] = {name: [] for name in dtype.names}
         self.details: dict[str, int] = {}
+
+    @property
+    def lean(self) -> bool:
+        """Whether this is a lean log (no ``health`` column, no :data:`LEAN_SKIPS` rows)."""
+        return "health" not in self._chunks
 
     def flush(self) -> None:
         """Pack the pending rows into the column chunks."""
         if self.rows:
-            block = np.array(self.rows, dtype=LOG_DTYPE)
+            block = np.array(self.rows, dtype=self.dtype)
             self.rows.clear()
             for name, chunks in self._chunks.items():
                 chunks.append(np.ascontiguousarray(block[name]))
 
     def column(self, name: str) -> np.ndarray:
-        """One column of every event so far (a field of :data:`LOG_DTYPE`)."""
+        """One column of every event so far (a field of the log's ``dtype``)."""
         self.flush()
         chunks = self._chunks[name]
         if len(chunks) != 1:
-            chunks[:] = [np.concatenate(chunks) if chunks else np.empty(0, LOG_DTYPE[name])]
+            chunks[:] = [np.concatenate(chunks) if chunks else np.empty(0, self.dtype[name])]
         return chunks[0]
+
+    def put_column(self, name: str, values: np.ndarray) -> None:
+        """Set column ``name`` to ``values``, one packed array (building a log from columns,
+        as the merge of territories' logs does; every column must end up the same length)."""
+        self.flush()
+        self._chunks[name] = [np.asarray(values, self.dtype[name])]
+
+    def release_column(self, name: str) -> None:
+        """Free column ``name``'s memory once it has been copied elsewhere (a merge frees
+        each territory's column as it goes); the log has no such column afterwards."""
+        self.flush()
+        self._chunks[name] = []
 
     def detail_code(self, label: str) -> int:
         """Small integer for a detail label (``"qbr"``, ``"competitor"``, ...)."""

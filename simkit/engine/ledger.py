@@ -8,7 +8,9 @@ enough to do on every event:
 - revenue, accrued cell by cell whenever a cell's ARR changes (ARR x days / 365), so revenue
   is exact without ticking every account every day;
 - the event log (:class:`~simkit.engine.events.EventLog`), one row per event once the
-  warm-up is over.
+  warm-up is over -- or, in a lean run (``record="summary"``), only the rows and columns
+  the counting core reads (:data:`~simkit.engine.events.LEAN_DTYPE`): the same summaries
+  for less memory, and no health to compute per event.
 
 >>> from simkit.engine.accounts import STAGES, Account, Stage
 >>> ledger = Ledger(now=lambda: 0.0, rest=35.0, rate=0.01)
@@ -27,12 +29,27 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from simkit.engine.accounts import STAGES, Account
-from simkit.engine.events import EVENT_CODE, EventLog
+from simkit.engine.events import EVENT_CODE, LEAN_CODE, LEAN_DTYPE, LOG_DTYPE, EventLog
 from simkit.engine.rules import drifted_health
 from simkit.engine.scenario import DAYS_PER_YEAR, SEGMENTS
 
 NO_STAGE = -1
 """Stage code of "no stage" (before an account exists) and of an event without a detail."""
+
+RECORDS = ("summary", "events")
+"""What a run may record: ``"summary"`` (a lean log: what summaries need, and the monthly
+snapshots) or ``"events"`` (the full event log, for looking at events)."""
+
+
+def check_record(record: object) -> str:
+    """``record`` if it is one of :data:`RECORDS`, else a ValueError saying what is allowed.
+
+    >>> check_record("events")
+    'events'
+    """
+    if record not in RECORDS:
+        raise ValueError(f"record must be 'summary' or 'events', got {record!r}")
+    return str(record)
 
 
 N_STATES, N_SEGMENTS = len(STAGES), len(SEGMENTS)
@@ -48,19 +65,26 @@ class Ledger:
 
     ``now`` is the clock (the model passes ``lambda: env.now``); ``rest`` and ``rate`` are
     the health-drift parameters, used to log each account's health at the moment of an event.
+    ``record`` is ``"events"`` (the full log) or ``"summary"`` (the lean log: :meth:`note`
+    leaves out :data:`~simkit.engine.events.LEAN_SKIPS` and the health column).
     """
 
-    def __init__(self, now: Callable[[], float], rest: float, rate: float) -> None:
+    def __init__(
+        self, now: Callable[[], float], rest: float, rate: float, record: str = "events"
+    ) -> None:
         self.now = now
         self.rest, self.rate = rest, rate
+        self.recorded = check_record(record)
         self.count: list[list[int]] = _table(0)
         self.arr: list[list[float]] = _table(0.0)
         self.revenue: list[list[float]] = _table(0.0)  # earned since the last snapshot
         self.accrued_at: list[list[float]] = _table(0.0)
-        self.log = EventLog()
+        self.log = EventLog(LEAN_DTYPE if record == "summary" else LOG_DTYPE)
         self.recording = False
         self.snapshots: list[tuple] = []
         self._append = self.log.rows.append
+        if record == "summary":  # the instance attribute shadows the full-log method
+            self.note = self._note_lean  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ totals
     def add(self, a: Account) -> None:
@@ -118,6 +142,26 @@ class Ledger:
                 drifted_health(a.health_then, now - a.health_since, self.rest, self.rate),
                 value, hours, NO_STAGE if detail is None else self.log.detail_code(detail),
             ))  # fmt: skip
+
+    def _note_lean(
+        self,
+        event: str,
+        a: Account,
+        before: int,
+        after: int,
+        arr_change: float = 0.0,
+        value: float = math.nan,
+        hours: float = 0.0,
+        detail: str | None = None,
+    ) -> None:
+        """:meth:`note` for a lean log: no health, no row for the events counts never read."""
+        if self.recording:
+            code = LEAN_CODE[event]
+            if code is not None:
+                self._append((
+                    self.now(), a.id, code, before, after, a.arr, arr_change, value, hours,
+                    NO_STAGE if detail is None else self.log.detail_code(detail),
+                ))  # fmt: skip
 
     def begin(self, accounts: Sequence[Account]) -> None:
         """Start measuring: revenue so far is dropped, every account gets an ``init`` row."""

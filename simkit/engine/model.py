@@ -65,6 +65,7 @@ from simkit.engine.scenario import DAYS_PER_MONTH, DAYS_PER_YEAR, SEGMENTS, Scen
 from simkit.engine.strategies import Strategy, get_strategy
 from simkit.engine.streams import Streams, exponential, normal
 from simkit.engine.team import TeamLoad, TeamWork
+from simkit.engine.territories import Territory, merge, plan
 from simkit.engine.work import StrategyWork
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -88,8 +89,12 @@ class Model(CustomerLife, StrategyWork, TeamWork):
         served first).
     accounts : every account that ever existed in the run, in order of appearance.
     ledger : the :class:`~simkit.engine.ledger.Ledger`: running totals, revenue, month-end
-        snapshots and the event log of everything that happened after the warm-up.
+        snapshots and the event log of everything that happened after the warm-up (in full,
+        or lean with ``record="summary"``: see :func:`simkit.engine.model.simulate`).
     t0, t_end : when measurement starts (after the warm-up) and ends, in days.
+    territory : None, or the one territory this model runs (of a run with
+        ``team.structure = "territories"``; :mod:`simkit.engine.territories`): its managers,
+        its accounts, its share of the pipeline and its own random numbers.
     """
 
     def __init__(
@@ -98,11 +103,21 @@ class Model(CustomerLife, StrategyWork, TeamWork):
         strategy: Strategy | str,
         replication: int = 0,
         book: pd.DataFrame | None = None,
+        record: str = "events",
+        territory: Territory | None = None,
     ) -> None:
         if not isinstance(scenario, Scenario):
             raise TypeError(f"scenario must be a simkit Scenario, got {type(scenario).__name__}")
         if replication < 0:
             raise ValueError(f"replication must be >= 0, got {replication}")
+        self.territory = territory
+        if territory is not None:  # its team, its share of the pipeline (see territories.plan)
+            scenario = territory.scenario
+        elif scenario.team.structure == "territories":
+            raise ValueError(
+                "team.structure: a Model is one queue; run territories with simulate() or "
+                "simkit.experiments.territories.run_territories()"
+            )
         self.scenario = sc = scenario
         # a custom strategy's every answer is checked at the boundary (built-ins are trusted)
         self.strategy = guard(copy.deepcopy(get_strategy(strategy)))
@@ -122,7 +137,7 @@ class Model(CustomerLife, StrategyWork, TeamWork):
         self.t0 = sc.warmup_days if sc.start == "book" and sc.theory is None else 0.0
         self.t_end = self.t0 + sc.horizon_days
         self.months = int(sc.horizon_days / DAYS_PER_MONTH + 1e-9)
-        self.streams = st = Streams(sc.seed, replication)
+        self.streams = st = Streams(sc.seed, replication, territory and territory.keys)
         self.tapes = {p: st.tape(p) for p in ("pipeline", "issues", "renewals", "upsells")}
         self.tapes.update({p: st.tape(p) for p in ("competitors", "surveys", "winback")})
         # opt-in relationship features: their tapes draw nothing unless a feature is on
@@ -131,7 +146,7 @@ class Model(CustomerLife, StrategyWork, TeamWork):
         self.projects: set[int] = set()  # accounts holding a one-off project
         self.referred: set[int] = set()  # prospects that came from a referral
         self.accounts: list[Account] = []
-        self.ledger = Ledger(lambda: self.env.now, self.rest, self.rate)
+        self.ledger = Ledger(lambda: self.env.now, self.rest, self.rate, record)
         self.alerts_on = type(self.strategy).health_alert is not Strategy.health_alert or hasattr(
             self.strategy, "parts"
         )
@@ -234,7 +249,10 @@ class Model(CustomerLife, StrategyWork, TeamWork):
         sc = self.scenario
         gen = self.streams.generator("portfolio")
         cohort = sc.start == "cohort" or sc.theory is not None
-        openings = sampled_book(sc, gen) if book is None else imported_book(book, sc, gen)
+        if self.territory is not None:  # a territory's share of the book (drawn by its plan)
+            openings = self.territory.openings
+        else:
+            openings = sampled_book(sc, gen) if book is None else imported_book(book, sc, gen)
         seg_index = {s: i for i, s in enumerate(SEGMENTS)}
         for o in openings:
             self._place(o, seg_index[o.segment])
@@ -375,6 +393,7 @@ def simulate(
     replication: int = 0,
     book: pd.DataFrame | None = None,
     time_limit: float | None = None,
+    record: str = "events",
 ) -> Results:
     """Run one replication of ``scenario`` under ``strategy`` and return its results.
 
@@ -385,10 +404,38 @@ def simulate(
     ``book`` replaces the sampled starting book with an imported account list (columns
     :data:`simkit.engine.book.BOOK_COLUMNS`; see :func:`simkit.io.portfolio.read_csv`).
 
+    ``record`` says what the run writes down: ``"events"`` (the default) the full event log,
+    for looking at events; ``"summary"`` a *lean* run -- snapshots, accounts and every summary
+    exactly as the full run gives them, but no ``events`` (asking raises
+    :class:`~simkit.engine.results.LeanRunError`), for less memory and time. Comparisons,
+    sweeps and sensitivity analyses run lean.
+
     >>> from simkit.engine.scenario import default_scenario
     >>> a = simulate(default_scenario().update({"horizon_years": 1}), "proactive")
     >>> b = simulate(default_scenario().update({"horizon_years": 1}), "proactive")
     >>> a.events.equals(b.events)
     True
     """
-    return Model(scenario, strategy, replication, book).run(time_limit)
+    if scenario.team.structure == "territories":  # independent territories, one by one
+        parts = plan(scenario, replication, book)
+        records = [territory_record(scenario, strategy, replication, book, t, time_limit, record)
+                   for t in parts]  # fmt: skip
+        return Results.from_record(merge(scenario, parts, records))
+    return Model(scenario, strategy, replication, book, record).run(time_limit)
+
+
+def territory_record(
+    scenario: Scenario,
+    strategy: Strategy | str,
+    replication: int,
+    book: pd.DataFrame | None,
+    territory: Territory,
+    time_limit: float | None = None,
+    record: str = "events",
+) -> Record:
+    """Run one territory of a run with territories; its record, for
+    :func:`simkit.engine.territories.merge` (the parallel runner is
+    :mod:`simkit.experiments.territories`)."""
+    model = Model(scenario, strategy, replication, book, record, territory)
+    model.run(time_limit)
+    return model.record()

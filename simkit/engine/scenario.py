@@ -154,6 +154,12 @@ class Team(_Frozen):
     recent load (busy managers over the last month, as a share of the team) is above
     ``sustainable_load`` does worse work -- the health a touch or a fix adds falls linearly
     to ``overload_quality`` of its usual value at 100 % load.
+
+    ``structure``: ``"pooled"`` (one queue; any free manager takes the next piece of work) or
+    ``"territories"`` (accounts assigned to pods of managers, a queue each; see
+    :mod:`simkit.engine.territories`) by ``assign``: ``"segment"``, ``"round_robin"`` or the
+    ``"owner"`` column of an imported book (``owners``: the managers' names in order,
+    comma-separated; empty: the book's owners). ``pods``: how many (0: one per manager/segment).
     """
 
     managers: int = Field(ge=1, le=100_000)
@@ -162,6 +168,21 @@ class Team(_Frozen):
     sustainable_load: float = Field(gt=0, le=1)
     overload_quality: float = Field(ge=0, le=1)
     touch_window_share: float = Field(gt=0, le=10)
+    structure: Literal["pooled", "territories"] = "pooled"
+    assign: Literal["segment", "round_robin", "owner"] = "round_robin"
+    pods: int = Field(default=0, ge=0, le=100_000)
+    owners: str = Field(default="", max_length=50_000)
+
+    @field_validator("pods", "owners")
+    @classmethod
+    def _territories_fit_the_team(cls, value: Any, info: ValidationInfo) -> Any:
+        n = info.data.get("managers", 0)
+        if info.field_name == "pods" and value > n:
+            raise ValueError(f"more territories than managers ({value} > {n} managers)")
+        names = _names(value) if info.field_name == "owners" else ()
+        if names and (len(names) != n or len(set(names)) < n):
+            raise ValueError(f"must name each of the {n} managers once (got {len(names)} names)")
+        return value
 
     @property
     def days_per_hour(self) -> float:
@@ -431,6 +452,11 @@ def load_scenario(path: str | os.PathLike[str] | None = None) -> Scenario:
 
 
 # -- helpers ------------------------------------------------------------------------------
+def _names(text: str) -> tuple[str, ...]:
+    """Comma-separated names, stripped: ``"Ana, Ben"`` -> ``("Ana", "Ben")``."""
+    return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
 def _read_mapping(path: Path) -> dict[str, Any]:
     try:
         return read_mapping(path, "scenario file")

@@ -53,6 +53,11 @@ ARRIVALS_KEY = 10
 relationship purposes were appended, fixed so that adding a purpose never changes arrivals.
 (A purpose's tapes use three-part keys, so the purpose of index 10 cannot collide with it.)"""
 
+TERRITORY_ARRIVALS, TERRITORY_TAPE, TERRITORY_GENERATOR = 2**34, 2**35, 2**36
+"""Spawn-key offsets of a territory's own streams (its arrivals, the tapes of its new
+prospects, its vectorised generators), plus the territory's number: far above any account,
+chunk (2**32 + chunk) or pooled generator (2**31) key, so no two streams share a key."""
+
 _CHUNK = 256  # accounts whose first blocks are drawn together, in one vectorised call
 _REFILL = 64  # numbers per refill block once an account has used its first block
 _STD_NORMAL = NormalDist()
@@ -84,18 +89,28 @@ class Tape:
     the account's own generator keyed by (account, block number). Every number is therefore
     a function of (seed, replication, purpose, account, position) alone: it does not depend
     on how many accounts exist, how long the run is, or what other accounts did.
+
+    A territory's tape (``keys`` given, see :class:`TerritoryKeys`) numbers its accounts
+    0, 1, ... within the territory but hands each book account the numbers of its *book*
+    position -- the very numbers it gets in a pooled run -- and each new prospect numbers of
+    the territory's own; so a territory's numbers depend on the territory, never on which
+    worker runs it or what other territories do.
     """
 
-    __slots__ = ("_seed", "_key", "_width", "_flat", "_pos", "_extra", "_seeder")
+    __slots__ = ("_seed", "_key", "_width", "_flat", "_pos", "_extra", "_seeders", "_keys", "_last")
 
-    def __init__(self, seed: int, key: tuple[int, ...], width: int = 16) -> None:
+    def __init__(
+        self, seed: int, key: tuple[int, ...], width: int = 16, keys: TerritoryKeys | None = None
+    ) -> None:
         self._seed = seed
         self._key = key
         self._width = width
         self._flat = array("d")
         self._pos: list[int] = []
         self._extra: dict[int, list] = {}
-        self._seeder: _BlockSeeder | None = None
+        self._seeders: dict[tuple[int, ...], _BlockSeeder] = {}
+        self._keys = keys
+        self._last: dict[tuple[int, ...], tuple[int, np.ndarray]] = {}  # last chunk drawn, per key
 
     def next(self, account: int) -> float:
         """The next uniform number on ``account``'s tape, in [0, 1)."""
@@ -113,22 +128,85 @@ class Tape:
         """Draw the first blocks of every chunk up to the one holding ``account``."""
         while len(self._pos) <= account:
             chunk = len(self._pos) // _CHUNK
-            ss = np.random.SeedSequence(self._seed, spawn_key=(*self._key, 2**32 + chunk))
-            self._flat.frombytes(np.random.default_rng(ss).random(_CHUNK * self._width).tobytes())
+            if self._keys is None:
+                self._flat.frombytes(self._chunk(self._key, chunk).tobytes())
+            else:
+                self._flat.frombytes(self._territory_chunk(chunk).tobytes())
             self._pos.extend([0] * _CHUNK)
+
+    def _chunk(self, key: tuple[int, ...], chunk: int) -> np.ndarray:
+        """The first blocks of 256 accounts (one row each) of the tape keyed ``key``."""
+        last = self._last.get(key)
+        if last is None or last[0] != chunk:
+            rows = None
+            if self._keys is not None:  # territories of one book share its chunks: keep them
+                rows = _BOOK_CHUNKS.get((self._seed, *key, chunk))
+            if rows is None:
+                ss = np.random.SeedSequence(self._seed, spawn_key=(*key, 2**32 + chunk))
+                rows = np.random.default_rng(ss).random(_CHUNK * self._width)
+                rows = rows.reshape(_CHUNK, self._width)
+                if self._keys is not None and len(key) == 2:
+                    _BOOK_CHUNKS.keep((self._seed, *key, chunk), rows)
+            last = self._last[key] = (chunk, rows)
+        return last[1]
+
+    def _territory_chunk(self, chunk: int) -> np.ndarray:
+        """A territory's chunk: book accounts' rows from the book's tape, new ones' from its own."""
+        assert self._keys is not None
+        rows = np.empty((_CHUNK, self._width))
+        lo = chunk * _CHUNK
+        for key, index, at in self._keys.routes(self._key, lo, lo + _CHUNK):
+            for c in np.unique(index // _CHUNK):  # book positions ascend: few chunks each
+                mine = index // _CHUNK == c
+                rows[at[mine] - lo] = self._chunk(key, int(c))[index[mine] % _CHUNK]
+        return rows
 
     def _next_extra(self, account: int) -> float:
         state = self._extra.get(account)
         if state is None or state[1] == _REFILL:
             block = 0 if state is None else state[2] + 1
-            if self._seeder is None:
-                self._seeder = _BlockSeeder(self._seed, self._key)
-            numbers = self._seeder.block(account, block)
+            key, index = self._key, account
+            if self._keys is not None:
+                key, index = self._keys.route(self._key, account)
+            seeder = self._seeders.get(key)
+            if seeder is None:
+                seeder = self._seeders[key] = _BlockSeeder(self._seed, key)
+            numbers = seeder.block(index, block)
             state = [numbers, 0, block]  # 8 bytes a number, not a Python float each
             self._extra[account] = state
         u = state[0][state[1]]
         state[1] += 1
         return u
+
+
+class _ChunkCache:
+    """Chunks of the book's tapes already drawn in this process. Territory models each read a
+    share of the book's accounts, spread over all its chunks (round robin), so the chunks are
+    kept for the next territory instead of being drawn again by every one. At most
+    :attr:`LIMIT` numbers (256 MiB) of one (seed, replication) are kept; past it, or for
+    another replication, the kept chunks are dropped."""
+
+    LIMIT = 2**25
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[int, ...], np.ndarray] = {}
+        self.size = 0
+
+    def get(self, key: tuple[int, ...]) -> np.ndarray | None:
+        return self.rows.get(key)
+
+    def keep(self, key: tuple[int, ...], rows: np.ndarray) -> None:
+        """Keep ``rows`` under ``key`` = (seed, replication, purpose, chunk): only one
+        replication's book at a time, so a long-lived worker does not hoard old books."""
+        last = next(iter(self.rows), None)
+        if self.size + rows.size > self.LIMIT or (last is not None and last[:2] != key[:2]):
+            self.rows.clear()
+            self.size = 0
+        self.rows[key] = rows
+        self.size += rows.size
+
+
+_BOOK_CHUNKS = _ChunkCache()
 
 
 # SeedSequence and PCG64 constants (numpy's documented, stream-compatible algorithms)
@@ -232,6 +310,48 @@ class _BlockSeeder:
 _CHECKS = ((0, 0), (7, 1), (2**32 + 3, 2))
 
 
+class TerritoryKeys:
+    """Which numbers each account of one territory draws.
+
+    A territory model numbers its accounts 0, 1, ...: first its share of the starting book
+    (``book``: their positions in the whole book, ascending), then the prospects that arrive
+    in it. Book account ``l`` draws from position ``book[l]`` of the book's tapes -- the same
+    luck it has in a pooled run -- and new prospect ``j`` from position ``j`` of a tape of
+    the territory's own.
+
+    >>> keys = TerritoryKeys(territory=1, book=[3, 8])
+    >>> keys.route((0, 4), 1), keys.route((0, 4), 2)
+    (((0, 4), 8), ((0, 4, 34359738369), 0))
+    """
+
+    __slots__ = ("territory", "book")
+
+    def __init__(self, territory: int, book: np.ndarray | list[int]) -> None:
+        self.territory = int(territory)
+        self.book = np.asarray(book, dtype=np.int64)
+
+    def route(self, key: tuple[int, ...], local: int) -> tuple[tuple[int, ...], int]:
+        """The tape key and position of local account ``local``."""
+        n = len(self.book)
+        if local < n:
+            return key, int(self.book[local])
+        return (*key, TERRITORY_TAPE + self.territory), local - n
+
+    def routes(
+        self, key: tuple[int, ...], lo: int, hi: int
+    ) -> list[tuple[tuple[int, ...], np.ndarray, np.ndarray]]:
+        """:meth:`route` for local accounts ``lo`` to ``hi - 1``: (key, positions, locals)."""
+        n = len(self.book)
+        out = []
+        if lo < n:
+            at = np.arange(lo, min(hi, n))
+            out.append((key, self.book[at], at))
+        if hi > n:
+            at = np.arange(max(lo, n), hi)
+            out.append(((*key, TERRITORY_TAPE + self.territory), at - n, at))
+        return out
+
+
 class Streams:
     """All random numbers of one replication, by purpose and account.
 
@@ -239,14 +359,20 @@ class Streams:
     ----------
     seed : the scenario seed.
     replication : replication number; each replication gets independent streams.
+    territory : for one territory of a run with territories (see
+        :mod:`simkit.engine.territories`): its account keys. Its arrivals and vectorised
+        generators are then its own, keyed by the territory's number.
     """
 
-    def __init__(self, seed: int, replication: int) -> None:
+    def __init__(self, seed: int, replication: int, territory: TerritoryKeys | None = None) -> None:
         self.seed = int(seed)
         self.replication = int(replication)
+        self.territory = territory
         self._tapes: dict[str, Tape] = {}
-        shared = np.random.SeedSequence(self.seed, spawn_key=(self.replication, ARRIVALS_KEY))
-        self.arrivals = np.random.default_rng(shared)
+        key: tuple[int, ...] = (self.replication, ARRIVALS_KEY)
+        if territory is not None:
+            key = (*key, TERRITORY_ARRIVALS + territory.territory)
+        self.arrivals = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
         """One generator for the exogenous prospect-arrival process."""
 
     def tape(self, purpose: str) -> Tape:
@@ -254,7 +380,8 @@ class Streams:
         tape = self._tapes.get(purpose)
         if tape is None:
             key = (self.replication, PURPOSES.index(purpose))
-            tape = self._tapes[purpose] = Tape(self.seed, key, WIDTHS.get(purpose, 16))
+            width = WIDTHS.get(purpose, 16)
+            tape = self._tapes[purpose] = Tape(self.seed, key, width, self.territory)
         return tape
 
     def uniform(self, purpose: str, account: int) -> float:
@@ -264,7 +391,8 @@ class Streams:
     def generator(self, purpose: str) -> np.random.Generator:
         """A fresh generator for vectorised draws of one purpose (e.g. the starting book)."""
         idx = PURPOSES.index(purpose)
-        ss = np.random.SeedSequence(self.seed, spawn_key=(self.replication, idx, 2**31))
+        own = 2**31 if self.territory is None else TERRITORY_GENERATOR + self.territory.territory
+        ss = np.random.SeedSequence(self.seed, spawn_key=(self.replication, idx, own))
         return np.random.default_rng(ss)
 
 

@@ -11,6 +11,13 @@ into answers:
 * :meth:`Comparison.differences`: each strategy minus a baseline, replication by replication.
   Common random numbers make this interval much tighter than comparing two means;
 * :meth:`Comparison.summarize`: per-period metrics of kept runs (``keep=True``).
+* :meth:`Comparison.replay`: one run again with its full event log, for a drill-down.
+
+Runs are *lean* unless asked otherwise: each records what its summary needs and its monthly
+snapshots, not its event log (``record="summary"``; see :func:`simkit.engine.model.simulate`).
+``keep=True`` keeps every run with its event log; ``keep=True, record="summary"`` keeps the
+runs lean (snapshots, accounts, per-period summaries; no events). Either way the figures are
+the same, and :meth:`Comparison.replay` gives any one run's events on demand.
 
 >>> from simkit.engine.scenario import default_scenario
 >>> cmp = compare(default_scenario().update({"horizon_years": 1}),
@@ -33,10 +40,11 @@ from simkit.analysis.registry import METRICS, label
 from simkit.analysis.stats import confidence_interval, paired_difference
 from simkit.analysis.summary import HEADLINE
 from simkit.engine.guard import check_strategy
+from simkit.engine.ledger import check_record
 from simkit.engine.results import Results
 from simkit.engine.scenario import Scenario
 from simkit.engine.strategies import Strategy, get_strategy
-from simkit.experiments.runner import Run, StrategyLike, check_replications, run_many
+from simkit.experiments.runner import Run, StrategyLike, check_replications, replay, run_many
 
 
 @dataclass
@@ -52,8 +60,12 @@ class Comparison:
     replications : runs per strategy (replications 0 .. n-1).
     runs : one row per (strategy, replication): ``strategy``, ``replication`` and the
         headline figures of :func:`simkit.analysis.summary.run_summary`.
-    results : the full :class:`~simkit.engine.results.Results` of each run by
-        (strategy, replication), when ``compare(..., keep=True)`` kept them.
+    results : the :class:`~simkit.engine.results.Results` of each run by
+        (strategy, replication), when ``compare(..., keep=True)`` kept them (lean ones with
+        ``record="summary"``).
+    strategy_objects : the strategies by name, so that :meth:`replay` runs the very same
+        ones (built-ins are found by name without it).
+    book : the imported starting book the runs used, if any.
     """
 
     scenario: Scenario
@@ -61,16 +73,53 @@ class Comparison:
     replications: int
     runs: pd.DataFrame
     results: dict[tuple[str, int], Results] = field(default_factory=dict, repr=False)
+    strategy_objects: dict[str, Strategy] = field(default_factory=dict, repr=False)
+    book: pd.DataFrame | None = field(default=None, repr=False)
+
+    def _kept(self) -> list[Results]:
+        if not self.results:
+            raise ValueError(
+                "this comparison kept summaries only; run compare(..., keep=True), or "
+                "Comparison.replay(strategy, replication) for one run's events"
+            )
+        return list(self.results.values())
 
     @property
     def events(self) -> pd.DataFrame:
-        """All kept runs' event logs in one frame, with strategy and replication columns."""
-        if not self.results:
-            raise ValueError("this comparison kept summaries only; run compare(..., keep=True)")
-        return pd.concat([r.tagged("events") for r in self.results.values()], ignore_index=True)
+        """All kept runs' event logs in one frame, with strategy and replication columns
+        (a :class:`~simkit.engine.results.LeanRunError` for runs kept lean)."""
+        return pd.concat([r.tagged("events") for r in self._kept()], ignore_index=True)
+
+    @property
+    def log(self) -> pd.DataFrame:
+        """What the counting core reads of every kept run, lean or full, in one frame with
+        strategy and replication columns (see :attr:`simkit.engine.results.Results.log`)."""
+        return pd.concat([r.tagged("log") for r in self._kept()], ignore_index=True)
+
+    def replay(self, strategy: str, replication: int) -> Results:
+        """One run of this comparison again, with its full event log: the drill-down into
+        an account's story. Same scenario, strategy, replication and book, so the same
+        random numbers and the same figures as the row of :attr:`runs` it replays.
+
+        >>> from simkit.engine.scenario import default_scenario
+        >>> cmp = compare(default_scenario().update({"horizon_years": 1}), ["cs"], 2)
+        >>> run = cmp.replay("customer_success", 1)
+        >>> run.recorded, len(run.story(0)) > 0
+        ('events', True)
+        """
+        if strategy not in self.strategies:
+            raise ValueError(f"strategy {strategy!r} is not one of {self.strategies}")
+        if replication not in range(self.replications):
+            raise ValueError(
+                f"replication must be 0 to {self.replications - 1} in this comparison, "
+                f"got {replication!r}"
+            )
+        obj = self.strategy_objects.get(strategy, strategy)
+        return replay(Run(self.scenario, obj, replication, book=self.book))
 
     def summarize(self, by: Sequence[str] | str | None = None, period: str = "Y") -> pd.DataFrame:
-        """Per-period metrics of the kept runs (see :func:`simkit.analysis.summary.summarize`)."""
+        """Per-period metrics of the kept runs, lean or full -- the same numbers either way
+        (see :func:`simkit.analysis.summary.summarize`)."""
         from simkit.analysis.summary import summarize
 
         return summarize(self, by=by, period=period)
@@ -214,6 +263,7 @@ def compare(
     book: pd.DataFrame | None = None,
     time_limit: float | None = None,
     isolate: bool = False,
+    record: str | None = None,
 ) -> Comparison:
     """Run each strategy over the same ``replications`` (common random numbers).
 
@@ -225,7 +275,7 @@ def compare(
     replications : runs per strategy (replication numbers 0 .. n-1).
     jobs : processes (None: all cores when the work is big enough, else 1; see
         :func:`simkit.experiments.runner.default_jobs`).
-    keep : keep every run's full results (events, snapshots) as well as its summary.
+    keep : keep every run's results (events, snapshots) as well as its summary.
     progress : show a progress bar.
     book : an imported starting book (see :func:`simkit.io.portfolio.read_csv`) instead of the
         one sampled from the scenario.
@@ -234,12 +284,17 @@ def compare(
     isolate : run in worker processes even with ``jobs=1``, so that a strategy method that
         never returns is stopped at the time limit (for strategies you did not write, such
         as a learner's answer).
+    record : what each run records: ``"summary"`` (lean: no event log) or ``"events"``.
+        None: ``"events"`` when ``keep``, else ``"summary"``. The figures are the same
+        either way; :meth:`Comparison.replay` gives one run's events later.
 
     Every strategy is checked before anything runs (:func:`simkit.engine.guard.check_strategy`)
     and its answers during the runs, so a custom strategy's mistake is one
     :class:`~simkit.engine.guard.StrategyError` naming the strategy and the method.
     """
     replications = check_replications(replications)
+    if record is not None:
+        check_record(record)
     if isinstance(strategies, str | Strategy):
         strategies = [strategies]
     strats = [get_strategy(s) for s in strategies]
@@ -250,7 +305,11 @@ def compare(
     names = [s.name for s in strats]
     if len(set(names)) != len(names):
         raise ValueError(f"strategy names must be distinct, got {names}")
-    tasks = [Run(scenario, s, rep, keep, book) for s in strats for rep in range(replications)]
+    tasks = [
+        Run(scenario, s, rep, keep, book, record=record)
+        for s in strats
+        for rep in range(replications)
+    ]
     done = run_many(
         tasks, jobs=jobs, progress=progress, desc="compare", time_limit=time_limit, isolate=isolate
     )
@@ -261,4 +320,5 @@ def compare(
         ]
     )
     results = {(o.strategy, o.replication): o.results for o in done if o.results is not None}
-    return Comparison(scenario, names, replications, runs, results)
+    objects = {s.name: s for s in strats}
+    return Comparison(scenario, names, replications, runs, results, objects, book)

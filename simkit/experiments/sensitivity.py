@@ -282,8 +282,11 @@ def sensitivity(
     for p in params:  # integer fields take rounded values
         design[p.field] = [_get(s.to_dict(), p.field) for s in scenarios]
 
-    tasks = [
-        Run(sc, strat, rep) for sc in scenarios for strat in strats for rep in range(replications)
+    tasks = [  # lean runs: only the headline figures are read, never the events
+        Run(sc, strat, rep, record="summary")
+        for sc in scenarios
+        for strat in strats
+        for rep in range(replications)
     ]
     done = run_many(tasks, jobs=jobs, progress=progress, desc="sensitivity", scheduler=scheduler)
     rows, basis = [], ""

@@ -8,7 +8,9 @@ strategy in every replication and returns one tidy row per run, ready for
 :func:`simkit.experiments.frontier.frontier_table` or a pandas ``groupby``.
 
 Every point uses replications 0 .. n-1, so two points differ by their settings, not by the
-luck of the draw (common random numbers). The runs can go to local processes or a Dask
+luck of the draw (common random numbers). Each run is lean: it records what its headline
+figures need, not its event log (``record="summary"``; see
+:func:`simkit.engine.model.simulate`). The runs can go to local processes or a Dask
 cluster, and to a file that is saved as they finish (:mod:`simkit.experiments.store`), so an
 interrupted sweep resumes without redoing finished runs.
 
@@ -317,7 +319,8 @@ def sweep(
     ]
     saved = store.open()
     todo = [k for k in wanted if k not in saved]
-    tasks = [Run(cells[p], strats[s], r, False, book, time_limit) for p, s, r in todo]
+    # lean runs: a sweep reads each run's headline figures, never its events
+    tasks = [Run(cells[p], strats[s], r, False, book, time_limit, "summary") for p, s, r in todo]
     if tasks:
         n_jobs = default_jobs(len(tasks), scenario) if jobs is None else max(1, int(jobs))
         results = map_unordered(run_one, tasks, n_jobs, scheduler)

@@ -9,6 +9,7 @@ import pytest
 from simkit.analysis.economics import strategy_return
 from simkit.analysis.summary import HEADLINE, run_summary
 from simkit.engine.model import simulate
+from simkit.engine.results import LeanRunError
 from simkit.experiments.compare import Comparison, compare, format_interval
 from tests.helpers import small_scenario
 
@@ -206,3 +207,52 @@ def test_a_bad_custom_strategy_is_refused_before_any_run(monkeypatch):
 def test_a_single_strategy_may_be_given_alone():
     sc = small_scenario(horizon_years=0.5)
     assert compare(sc, "reactive", replications=1, jobs=1).strategies == ["reactive"]
+
+
+# -- lean runs and the drill-down -----------------------------------------------------------
+def test_kept_lean_runs_summarise_like_full_ones_and_say_events_are_missing(cmp):
+    lean = compare(cmp.scenario, STRATEGIES, replications=3, jobs=1, keep=True, record="summary")
+    assert all(r.lean for r in lean.results.values())
+    pd.testing.assert_frame_equal(lean.runs, cmp.runs, check_exact=True)
+    for by, period in (("strategy", "Q"), (["strategy", "segment"], "Y")):
+        pd.testing.assert_frame_equal(
+            lean.summarize(by=by, period=period), cmp.summarize(by=by, period=period),
+            check_exact=True,
+        )  # fmt: skip
+    with pytest.raises(LeanRunError, match="re-run it with record='events'"):
+        _ = lean.events
+
+
+def test_replay_gives_the_numbers_of_the_row_it_drills_into(cmp):
+    lean = compare(cmp.scenario, STRATEGIES, replications=3, jobs=1)
+    run = lean.replay("customer_success", 2)
+    assert run.recorded == "events" and len(run.events) > 0
+    row = lean.runs.set_index(["strategy", "replication"]).loc[("customer_success", 2)]
+    pd.testing.assert_series_equal(
+        run_summary(run), row.rename(("customer_success", 2)), check_exact=True
+    )
+    with pytest.raises(ValueError, match="strategy 'cs' is not one of"):
+        lean.replay("cs", 0)
+    with pytest.raises(ValueError, match="replication must be 0 to 2"):
+        lean.replay("reactive", 3)
+
+
+def test_replay_runs_the_very_strategy_object_compared():
+    from simkit.engine.strategies import Reactive
+
+    class Patient(Reactive):
+        name = "patient"
+
+        def pitch_upsell(self, account):
+            return False
+
+    sc = small_scenario(horizon_years=0.5)
+    lean = compare(sc, ["reactive", Patient()], replications=1, jobs=1)
+    replayed = lean.replay("patient", 0)
+    assert "upsell" not in set(replayed.events["event"].astype(str))
+    assert run_summary(replayed)["revenue"] == lean.runs.iloc[1]["revenue"]
+
+
+def test_a_bad_record_is_refused_before_any_run():
+    with pytest.raises(ValueError, match="record must be 'summary' or 'events'"):
+        compare(small_scenario(), ["reactive"], 1, record="full")

@@ -17,6 +17,7 @@ from simkit.experiments.runner import (
     check_replications,
     default_jobs,
     map_unordered,
+    replay,
     replicate,
     run_many,
     run_one,
@@ -262,3 +263,30 @@ def test_a_time_limit_leaves_the_figures_unchanged():
 def test_a_bad_time_limit_is_refused_before_anything_runs(bad):
     with pytest.raises(ValueError, match="time_limit must be > 0"):
         run_many([Run(small_scenario(), "reactive", 0)], jobs=1, time_limit=bad)
+
+
+# -- lean runs ------------------------------------------------------------------------------
+def test_runs_are_lean_unless_their_results_are_kept():
+    sc = small_scenario(horizon_years=0.5)
+    assert Run(sc, "cs", 0).records == "summary"
+    assert Run(sc, "cs", 0, keep=True).records == "events"
+    assert Run(sc, "cs", 0, keep=True, record="summary").records == "summary"
+    lean_kept = run_one(Run(sc, "cs", 0, keep=True, record="summary")).results
+    full = run_one(Run(sc, "cs", 0, keep=True)).results
+    assert lean_kept.lean and not full.lean
+    pd.testing.assert_series_equal(run_summary(lean_kept), run_summary(full), check_exact=True)
+
+
+def test_replay_gives_one_lean_run_again_with_its_events():
+    sc = small_scenario(**{"relationships.referral_rate": 0.5})
+    task = Run(sc, "cs+proactive", 2)
+    lean = run_one(task)
+    full = replay(task)
+    assert full.recorded == "events" and (full.strategy, full.replication) == lean[:2]
+    assert len(full.story(int(full.accounts["account"].iloc[0]))) > 0
+    pd.testing.assert_series_equal(run_summary(full), lean.summary, check_exact=True)
+
+
+def test_a_bad_record_is_one_clear_error():
+    with pytest.raises(ValueError, match="record must be 'summary' or 'events', got 'log'"):
+        run_one(Run(small_scenario(horizon_years=0.5), "cs", 0, record="log"))

@@ -313,3 +313,18 @@ def test_the_quick_screening_of_the_default_scenario_is_quick():
         "proactive_check_ins",
         "key_account_focus",
     }
+
+
+def test_sensitivity_runs_are_lean(monkeypatch):
+    """A sensitivity analysis reads headline figures only: its runs record no event log."""
+    from simkit.experiments import sensitivity as sensitivity_module
+
+    real, recorded = sensitivity_module.run_many, []
+
+    def spy(tasks, **kwargs):
+        recorded.extend(t.records for t in tasks)
+        return real(tasks, **kwargs)
+
+    monkeypatch.setattr(sensitivity_module, "run_many", spy)
+    sensitivity(SMALL, PAIR, [RENEWAL], method="oat", replications=1, jobs=1)
+    assert recorded and set(recorded) == {"summary"}

@@ -230,3 +230,18 @@ def test_cli_sweep_errors_are_one_line(tmp_path):
     assert result.output.strip().splitlines() == [
         f"error: {path}: grid team.managers = 0: team.managers: must be >= 1 (got 0)"
     ]
+
+
+def test_sweep_runs_are_lean(base, monkeypatch):
+    """A sweep reads headline figures only: its runs record no event log."""
+    from simkit.experiments import sweep as sweep_module
+
+    real, recorded = sweep_module.run_one, []
+
+    def spy(task):
+        recorded.append(task.records)
+        return real(task)
+
+    monkeypatch.setattr(sweep_module, "run_one", spy)
+    sweep(base, {"team.managers": [1, 3]}, ["reactive"], replications=1, jobs=1)
+    assert recorded == ["summary", "summary"]
