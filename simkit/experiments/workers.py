@@ -18,6 +18,11 @@ holds files open. Three rules keep them in check:
   raises :class:`Terminated`, so ``finally`` blocks run -- pools are killed, finished sweep
   runs are saved -- before the process exits.
 
+:class:`WorkerPool` keeps workers alive *between* calls, for screens that ask for runs again
+and again (the what-if): starting processes costs a fraction of a second per click, a pool
+that is already there costs nothing. It obeys the same rules, and hands a task to a worker
+only when one is free, so that a Stop (a :class:`threading.Event`) stops at once.
+
 :func:`check_scheduler_address` refuses a malformed Dask address at once, before anything
 tries to connect to it. Only the standard library is used here, so the command line can
 check an address without loading anything heavy.
@@ -27,18 +32,26 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing as mp
 import os
+import pickle
 import re
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from types import FrameType
+from typing import Any, TypeVar
 
 __all__ = [
     "SCHEMES",
     "Terminated",
+    "WorkerPool",
+    "available_cpus",
     "check_scheduler_address",
     "check_terminated",
     "die_with_parent",
@@ -48,6 +61,9 @@ __all__ = [
     "sigterm_unwinds",
     "worker_start",
 ]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 PR_SET_PDEATHSIG = 1
 """Linux ``prctl`` option: the signal a process gets when its parent dies."""
@@ -162,9 +178,13 @@ class Terminated(BaseException):
 _TERMINATED = threading.Event()
 
 
-def _raise_terminated(_signum: int, _frame: object) -> None:
+def _raise_terminated(_signum: int, frame: FrameType | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: let the unwinding finish
     _TERMINATED.set()
+    if frame is not None and frame.f_globals.get("__name__") == "logging":
+        # logging's fork hooks (a worker starting) swallow exceptions with an "Exception
+        # ignored" traceback on stderr; the waiting loops see the flag (check_terminated)
+        return
     raise Terminated
 
 
@@ -232,3 +252,196 @@ def check_scheduler_address(address: object) -> str:
             "give one such as tcp://127.0.0.1:8786"
         )
     return text
+
+
+def available_cpus() -> int:
+    """Cores this process may run on (its CPU affinity where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1  # pragma: no cover - macOS, Windows
+
+
+def _call(blob: bytes) -> Any:
+    """Worker side of :class:`WorkerPool`: unpickle ``(fn, task)`` and apply it."""
+    fn, task = pickle.loads(blob)
+    return fn(task)
+
+
+def _dumps(item: object) -> bytes:
+    """Pickle a ``(fn, task)`` pair for a worker that was started *before* it existed.
+
+    A strategy class written in a notebook lives in ``__main__`` and a worker forked earlier
+    has never seen it, so pickling it by name would fail there; cloudpickle (installed with
+    Dask) sends such classes and functions by value, everything importable by name.
+    """
+    try:
+        import cloudpickle
+    except ImportError:  # pragma: no cover - Dask brings cloudpickle
+        return pickle.dumps(item)
+    return cloudpickle.dumps(item)
+
+
+class WorkerPool:
+    """Worker processes that stay up between calls, and die with this process.
+
+    Parameters
+    ----------
+    jobs : worker processes (None: every core this process may use).
+
+    The processes start at the first :meth:`imap_unordered` (or at :meth:`start`) and stay
+    until :meth:`close`, this pool is garbage-collected, or this process ends -- whichever
+    comes first; a call that ends early (Stop, an error, Ctrl-C) kills them and the next
+    call starts fresh ones. :attr:`starts` counts how often processes were started, which
+    is how a test sees that repeated calls reuse them.
+
+    Start the pool from the thread that will live longest (in a notebook, the main thread,
+    e.g. with :meth:`start` before handing work to a background thread): on Linux a worker
+    is killed when the *thread* that started it ends (see :func:`die_with_parent`); from
+    another thread the workers watch this process's pid instead.
+
+    >>> with WorkerPool(2) as pool:
+    ...     sorted(pool.imap_unordered(abs, [-2, 3, -1]))
+    [(0, 2), (1, 3), (2, 1)]
+    """
+
+    POLL = 0.05
+    """Seconds between two looks at the Stop event and the clock while workers are busy."""
+
+    def __init__(self, jobs: int | None = None) -> None:
+        if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+            raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
+        self.jobs = jobs or available_cpus()
+        self.starts = 0
+        self._executor: ProcessPoolExecutor | None = None
+        self._finalizer: weakref.finalize | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether worker processes are up."""
+        return self._executor is not None
+
+    def pids(self) -> list[int]:
+        """Process ids of the workers (empty when none is running)."""
+        processes = getattr(self._executor, "_processes", None) or {}
+        return sorted(processes)
+
+    def start(self) -> None:
+        """Start the worker processes now, from this thread (nothing if they are up)."""
+        if self._executor is not None:
+            return
+        forking = "fork" in mp.get_all_start_methods()
+        main = threading.current_thread() is threading.main_thread()
+        executor = ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=mp.get_context("fork") if forking else None,
+            initializer=worker_start,
+            initargs=(os.getpid(), main),
+        )
+        # With fork, the first task makes the pool start every worker, from this thread.
+        for fut in [executor.submit(os.getpid) for _ in range(self.jobs)]:
+            fut.result()
+        self._executor = executor
+        self._finalizer = weakref.finalize(self, _shut, executor)
+        self.starts += 1
+
+    def close(self) -> None:
+        """Kill the workers now and reap them (the next call starts new ones)."""
+        executor, self._executor = self._executor, None
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+        if executor is not None:
+            _shut(executor)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def imap_unordered(
+        self,
+        fn: Callable[[T], R],
+        tasks: Sequence[T],
+        concurrency: int | None = None,
+        stop: threading.Event | None = None,
+        allowed: float | None = None,
+        describe: Callable[[T], str] = repr,
+    ) -> Iterator[tuple[int, R]]:
+        """Apply ``fn`` to every task on the workers, yielding ``(task index, result)`` as each
+        finishes. Tasks are handed out in order.
+
+        Parameters
+        ----------
+        fn, tasks : a function of one task, and the tasks (sent pickled; see :func:`_dumps`).
+        concurrency : at most this many tasks run at once (None: one per worker).
+        stop : when this event is set, the iteration ends within :attr:`POLL` seconds and
+            the workers still busy are killed.
+        allowed : seconds a task may run; a worker past it is killed, with the others, and
+            :class:`TimeoutError` names the task (``describe(task)``).
+        describe : how a task is named in errors.
+
+        When every worker is used, each also has one task waiting, so that it goes straight
+        on while the caller is busy with a result (drawing it, say); otherwise only as many
+        tasks as may run are handed out. A task's clock starts when it can run (it is among
+        the oldest unfinished, one per worker), as the caller sees it.
+
+        A task's error is raised here (the other workers are killed); a worker that dies
+        raises :class:`ChildProcessError`. Ending early in any way -- ``stop``, an error,
+        closing the iterator, Ctrl-C -- kills the workers; the next call starts new ones.
+        """
+        if not tasks:
+            return
+        self.start()
+        executor = self._executor
+        assert executor is not None
+        limit = max(1, min(concurrency or self.jobs, self.jobs))
+        depth = 2 * limit if limit == self.jobs else limit
+        pending: dict[Future, list] = {}  # in hand-out order: future -> [index, started]
+        queue = iter(range(len(tasks)))
+        finished = False
+
+        def hand_out() -> None:
+            while len(pending) < depth:
+                i = next(queue, None)
+                if i is None:
+                    return
+                pending[executor.submit(_call, _dumps((fn, tasks[i])))] = [i, None]
+
+        try:
+            hand_out()
+            while pending:
+                now = time.monotonic()
+                for entry in list(pending.values())[:limit]:  # these can be running
+                    entry[1] = now if entry[1] is None else entry[1]
+                    if allowed is not None and now - entry[1] > allowed:
+                        raise TimeoutError(
+                            f"{describe(tasks[entry[0]])}: no result after {allowed:g} s, so "
+                            "its worker process was stopped; does a strategy method never "
+                            "return?"
+                        )
+                done, _ = wait(pending, timeout=self.POLL, return_when=FIRST_COMPLETED)
+                check_terminated()
+                if stop is not None and stop.is_set():
+                    return
+                for fut in sorted(done, key=lambda f: pending[f][0]):
+                    i = pending.pop(fut)[0]
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        raise ChildProcessError(
+                            f"{describe(tasks[i])}: a worker process died unexpectedly "
+                            "(out of memory, or killed from outside)"
+                        ) from None
+                    hand_out()
+                    yield i, result
+            finished = True
+        finally:
+            if not finished:
+                self.close()
+
+
+def _shut(executor: ProcessPoolExecutor) -> None:
+    """Kill a pool's workers and let the pool wind down (also its finalizer)."""
+    kill_workers(executor)
+    executor.shutdown(wait=True, cancel_futures=True)

@@ -9,7 +9,9 @@ round-trip. This module holds the pieces they share:
   as ``text/plain``);
 * :func:`html_table`, :func:`error_html`, :func:`small_html` and :func:`heading_html`,
   HTML snippets in the kit's style;
-* :func:`csv_download`, a link that downloads a table as CSV with the data inside the link.
+* :func:`csv_download`, a link that downloads a table as CSV with the data inside the link;
+* :func:`in_kernel`, whether a button's work should go to a background thread (so that the
+  kernel stays free to hear the Stop button).
 
 >>> import pandas as pd
 >>> link = csv_download(pd.DataFrame({"a": [1, 2]}), "two.csv")
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import html
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +34,7 @@ import pandas as pd
 
 __all__ = [
     "GREEN",
+    "GREY",
     "RED",
     "WIDE",
     "Panel",
@@ -38,11 +42,12 @@ __all__ = [
     "error_html",
     "heading_html",
     "html_table",
+    "in_kernel",
     "small_html",
 ]
 
-RED, GREEN = "#b2182b", "#1b7837"
-"""Colours of problems and of success messages."""
+RED, GREEN, GREY = "#b2182b", "#1b7837", "#555"
+"""Colours of problems, of success messages and of notes on work in progress."""
 
 WIDE = {"description_width": "160px"}
 """Widget style with room for long descriptions ("Cost per manager hour")."""
@@ -153,3 +158,22 @@ def csv_download(
         f'<a download="{filename}" href="data:text/csv;charset=utf-8;base64,{data}" '
         f'target="_blank" style="color:#1f78b4">&#11015; {text}</a>'
     )
+
+
+def in_kernel() -> bool:
+    """Whether this code runs in a Jupyter kernel (a notebook or Voila page).
+
+    A kernel handles one message at a time: while a button's handler runs, a click on Stop
+    waits in the queue. Front ends therefore do long work in a background thread when this
+    is true, and in the caller's thread otherwise (scripts and tests, which want the
+    answer when the call returns).
+
+    >>> in_kernel()  # a doctest runs outside any kernel
+    False
+    """
+    if "ipykernel" not in sys.modules:
+        return False
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None

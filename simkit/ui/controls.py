@@ -1,8 +1,8 @@
 """The what-if's inputs: which strategies, how big a team, what an hour costs, which book.
 
 :class:`WhatIfControls` holds the widgets (a strategy list, sliders for replications,
-horizon, team size and the accounts per segment, a box for the hourly cost, a Run button)
-and turns their values into what a simulation needs: a
+horizon, team size and the accounts per segment, a box for the hourly cost, Run and Stop
+buttons) and turns their values into what a simulation needs: a
 :class:`~simkit.engine.scenario.Scenario` (:meth:`WhatIfControls.scenario`) and the chosen
 strategies (:meth:`WhatIfControls.selected`). Everything is settable from Python with
 :meth:`WhatIfControls.set`, which checks names and ranges, so tests and scripts drive the
@@ -54,8 +54,9 @@ class WhatIfControls:
     auto : re-run on every change instead of waiting for the Run button.
 
     Each input is a widget attribute (``strategies``, ``replications``, ``horizon``,
-    ``managers``, ``cost_per_hour``, ``segments[segment]``, ``run_button``, ``auto``), so a
-    page can lay them out its own way; :attr:`widget` is the what-if's own layout.
+    ``managers``, ``cost_per_hour``, ``segments[segment]``, ``run_button``, ``stop_button``,
+    ``auto``), so a page can lay them out its own way; :attr:`widget` is the what-if's own
+    layout. The Stop button is enabled only while a comparison is running.
     """
 
     def __init__(
@@ -138,6 +139,12 @@ class WhatIfControls:
             for seg in SEGMENTS
         }
         self.run_button = w.Button(description="Run", button_style="primary", icon="play")
+        self.stop_button = w.Button(
+            description="Stop",
+            icon="stop",
+            disabled=True,
+            tooltip="Stop simulating; the replications finished so far stay on show",
+        )
         self.auto = w.Checkbox(value=auto, description="Re-run on every change", indent=False)
         self.set(strategies=list(selected), replications=replications)
         self._widget: w.Widget | None = None
@@ -257,6 +264,6 @@ class WhatIfControls:
             right = w.VBox(
                 [w.HTML("<b>Accounts in the starting book</b>"), *self.segments.values()]
             )
-            buttons = w.HBox([self.run_button, self.auto])
+            buttons = w.HBox([self.run_button, self.stop_button, self.auto])
             self._widget = w.VBox([w.HBox([left, right]), buttons])
         return self._widget

@@ -7,9 +7,13 @@ parts that each work alone:
 * :class:`~simkit.ui.portfolio.PortfolioPicker` -- step 1, the book: the built-in sample,
   the example file or an uploaded CSV;
 * :class:`~simkit.ui.whatif.WhatIf` -- step 2 and 3, strategies, team and the comparison
-  (its controls, its remembering runner and its result views);
+  (its controls, its remembering runner on workers that stay up, its result views). Results
+  arrive as they are computed: replication 0 of every strategy first, then the tables,
+  charts and intervals grow with each replication; **Stop** ends a comparison early;
 * :class:`~simkit.ui.stories.StoryComparison` -- the *Account stories* tab, one account
-  under two strategies side by side;
+  under two strategies side by side. The comparison keeps only each run's figures; when
+  the tab is opened, the replication it shows is simulated again with its full event log
+  (same seed, so the very run the figures came from);
 
 and adds what only a manager needs: a return-on-cost chart
 (:func:`simkit.viz.plots.return_on_cost`) and a summary download
@@ -27,6 +31,9 @@ True
 ['reactive', 'proactive_check_ins']
 >>> dash.stories.strategies()
 ('reactive', 'proactive_check_ins')
+>>> dash.tabs.selected_index = 1  # open "Account stories": its two runs are simulated now
+>>> len(dash.stories.sides.children)
+2
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import ipywidgets as w
 import pandas as pd
 
 from simkit.engine.scenario import Scenario, ScenarioError
+from simkit.experiments.cached_runner import Update
 from simkit.experiments.compare import Comparison
 from simkit.io.portfolio import scenario_for
 from simkit.ui.components import Panel, csv_download, heading_html, small_html
@@ -67,6 +75,8 @@ class ManagerDashboard:
     replications : replications per strategy at the start.
     jobs : processes for the simulations (None: decided by the amount of work).
     as_of : the date uploaded account lists describe (default: today; editable on the page).
+    background : run comparisons in a background thread so that Stop can be pressed (None:
+        in a notebook or Voila, yes; in scripts and tests, no).
 
     Parts: ``whatif`` (with ``controls`` and ``view``), ``portfolio``, ``stories``. Show it
     with :meth:`show` (or as a cell's last line); drive it with :meth:`run`.
@@ -79,12 +89,20 @@ class ManagerDashboard:
         replications: int = 5,
         jobs: int | None = None,
         as_of: dt.date | None = None,
+        background: bool | None = None,
     ) -> None:
-        self.whatif = WhatIf(scenario, selected=selected, replications=replications, jobs=jobs)
+        self.whatif = WhatIf(
+            scenario,
+            selected=selected,
+            replications=replications,
+            jobs=jobs,
+            background=background,
+        )
+        self.whatif.on_update(self._updated)
         self.controls = self.whatif.controls
         self.view = self.whatif.view
         self.comparison: Comparison | None = None
-        self.stories = StoryComparison()
+        self.stories = StoryComparison(on_demand=True)
         self.portfolio = PortfolioPicker(self.controls, as_of, on_change=self._book_changed)
 
         self.run_button = w.Button(
@@ -112,6 +130,10 @@ class ManagerDashboard:
         for widget in (c.managers, c.cost_per_hour, c.horizon, c.replications, c.strategies):
             widget.style.description_width = "165px"  # room for "Cost per manager hour"
             widget.layout.width = "380px"
+        self.tabs = w.Tab(
+            children=[self._results(), self.stories.widget], titles=("Results", "Account stories")
+        )
+        self.tabs.observe(self._tab_changed, names="selected_index")
         self._widget: Panel | None = None
 
     @property
@@ -120,8 +142,13 @@ class ManagerDashboard:
         return self.portfolio.book
 
     def _book_changed(self) -> None:
+        self.whatif.stop()
+        self.whatif.wait()
         self.comparison = None
         self.stories.forget()
+
+    def _tab_changed(self, change: dict) -> None:
+        self.stories.visible = change["new"] == 1  # simulates the shown runs if not done yet
 
     # ------------------------------------------------------------------ running
     def scenario(self) -> Scenario:
@@ -138,48 +165,54 @@ class ManagerDashboard:
         )
 
     def run(self) -> Comparison:
-        """Simulate what the page describes and fill the results and the account stories.
+        """Simulate what the page describes, filling the results as they arrive, and offer
+        the finished comparison's account stories (in this thread; see :meth:`update`).
 
         Raises :class:`ValueError` (or :class:`~simkit.engine.scenario.ScenarioError`) for bad
         inputs; :meth:`update` (the Run button) shows those in red instead.
         """
         self.run_info.value = ""
-        if self.book is None:
-            cmp = self.whatif.run()
-        else:
-            cmp = self.whatif.run(
-                scenario=self.scenario(),
-                book=self.book,
-                label=f"{len(self.book)} imported accounts",
-            )
-        self.comparison = cmp
-        self._show_extras(cmp)
-        self.stories.show(cmp, self.book)
-        self.run_count += 1
-        self.run_info.value = small_html(
-            f"Run {self.run_count} done: results and account stories are up to date.",
-            colour="#555",
-        )
-        return cmp
+        return self.whatif.run(*self._inputs())
 
     def update(self) -> Comparison | None:
-        """What the Run button does: :meth:`run`, with problems shown in red."""
-        self.run_button.disabled = True
+        """What the Run button does: start the comparison (in a notebook or Voila, in the
+        background, so that Stop works), with problems shown in red."""
+        self.run_info.value = ""
         try:
-            return self.run()
+            inputs = self._inputs()
         except (ScenarioError, ValueError, TypeError) as exc:
             self.view.show_error(str(exc))
-        except Exception as exc:  # pragma: no cover - a bug; show it rather than hang
-            self.view.show_error(f"the simulation stopped: {type(exc).__name__}: {exc}")
-        finally:
-            self.run_button.disabled = False
-        return None
+            return None
+        return self.whatif.update(*inputs)
 
-    def _show_extras(self, cmp: Comparison) -> None:
+    def _inputs(self) -> tuple[Scenario | None, pd.DataFrame | None, str]:
+        """The scenario (None: the controls' own), book and status label of a run."""
+        if self.book is None:
+            return None, None, ""
+        return self.scenario(), self.book, f"{len(self.book)} imported accounts"
+
+    def _updated(self, update: Update, drawn: bool) -> None:
+        """After each update: the return chart (when the charts were redrawn), the summary
+        download; after the last, the account stories and the run count."""
+        cmp = update.comparison
+        assert cmp is not None  # the what-if calls listeners only with results
+        self.comparison = cmp
+        self._show_extras(cmp, drawn)
+        if update.last:
+            self.stories.show(cmp, self.book)
+            self.run_count += 1
+            what = "done" if update.complete else f"stopped with {update.describe()}"
+            self.run_info.value = small_html(
+                f"Run {self.run_count} {what}: results and account stories are up to date.",
+                colour="#555",
+            )
+
+    def _show_extras(self, cmp: Comparison, drawn: bool = True) -> None:
         self.placeholder.layout.display = "none"
         self.view.figure.layout.display = None
         if len(cmp.strategies) > 1:
-            self.return_image.value = figure_png(return_on_cost(cmp))
+            if drawn:
+                self.return_image.value = figure_png(return_on_cost(cmp))
             self.return_image.layout.display = None
         else:
             self.return_image.layout.display = "none"
@@ -252,7 +285,7 @@ class ManagerDashboard:
                 c.replications,
                 mix,
                 w.HTML(heading_html("3", "Run")),
-                self.run_button,
+                w.HBox([self.run_button, c.stop_button]),
                 self.view.progress,
                 self.view.status,
                 self.run_info,
@@ -268,11 +301,23 @@ class ManagerDashboard:
             layout=w.Layout(width="400px", min_width="400px", padding="0 16px 0 0"),
         )
         self.view.progress.layout.width = "360px"
+        main = w.VBox([self.tabs], layout=w.Layout(flex="1 1 auto", min_width="0"))
+        title = w.HTML(
+            "<h2 style='margin:0 0 4px'>Account strategy what-if</h2>"
+            "<p style='margin:0 0 8px;color:#444'>Pick a portfolio, the strategies to compare "
+            "and your team, then press <b>Run comparison</b>. Every figure is a mean over "
+            "replications with its 95 % confidence interval; the first replication of every "
+            "strategy shows as soon as it is done, the rest as they arrive.</p>"
+        )
+        return w.VBox([title, w.HBox([sidebar, main], layout=w.Layout(width="100%"))])
+
+    def _results(self) -> w.Widget:
+        """The Results tab: charts, return chart and downloads, the tables."""
         downloads = w.VBox(
             [self.view.download, self.summary_download],
             layout=w.Layout(justify_content="center", padding="0 0 0 16px"),
         )
-        results = w.VBox(
+        return w.VBox(
             [
                 self.placeholder,
                 self.view.figure,
@@ -281,12 +326,3 @@ class ManagerDashboard:
                 self.view.differences,
             ]
         )
-        tabs = w.Tab(children=[results, self.stories.widget], titles=("Results", "Account stories"))
-        main = w.VBox([tabs], layout=w.Layout(flex="1 1 auto", min_width="0"))
-        title = w.HTML(
-            "<h2 style='margin:0 0 4px'>Account strategy what-if</h2>"
-            "<p style='margin:0 0 8px;color:#444'>Pick a portfolio, the strategies to compare "
-            "and your team, then press <b>Run comparison</b>. Every figure is a mean over "
-            "replications with its 95 % confidence interval.</p>"
-        )
-        return w.VBox([title, w.HBox([sidebar, main], layout=w.Layout(width="100%"))])

@@ -8,8 +8,11 @@ story twice: its timeline (:func:`simkit.viz.story.story_figure`) and its story 
 the replication, so everything the customer does by chance is the same on both sides and
 only what the team does differs.
 
-The runs are simulated on demand and remembered; a run is fully determined by its
-scenario, strategy and replication, so it is the very run the comparison summarised.
+A comparison keeps only each run's headline figures, not its event log. The drill-down
+re-runs the one replication it shows, for strategies A and B, with the full log, when it
+is asked to (on demand: in the dashboard, when its tab is opened) and remembers them. A run
+is fully determined by its scenario, strategy and replication, so it is the very run the
+comparison summarised: same seed, same numbers.
 
 >>> from simkit.experiments.compare import compare
 >>> from simkit.engine.scenario import default_scenario
@@ -26,17 +29,21 @@ True
 
 from __future__ import annotations
 
+import functools
 import html
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import ipywidgets as w
 import pandas as pd
 from matplotlib.figure import Figure
 
 from simkit.analysis.lessons import fate_text, fates
-from simkit.engine.model import simulate
 from simkit.engine.results import Results
 from simkit.engine.strategies import strategy_label
 from simkit.experiments.compare import Comparison
+from simkit.experiments.runner import Run, replay
 from simkit.ui.components import small_html
 from simkit.ui.explorers import AccountStoryExplorer
 from simkit.viz.palette import strategy_colour
@@ -54,17 +61,45 @@ STORY_FILTERS = {
 MAX_LISTED_ACCOUNTS = 1000
 """At most this many accounts in the list (the biggest first)."""
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locked(method: F) -> F:
+    """One caller at a time: a comparison finishing in a background thread offers its
+    stories while the person may be opening the tab or picking an account."""
+
+    @functools.wraps(method)
+    def wrapper(self: StoryComparison, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
 
 class StoryComparison:
     """Pick two strategies, a replication and an account; see its story under both.
+
+    Parameters
+    ----------
+    on_demand : simulate and draw only while :attr:`visible` is true (a page sets it when
+        the stories' tab is opened); otherwise as soon as :meth:`show` is called.
 
     Widgets: ``a``, ``b`` (strategy dropdowns), ``replication``, ``which`` (a filter of
     :data:`STORY_FILTERS`), ``account`` (the listed accounts), ``note`` and ``sides`` (the
     two stories). Call :meth:`show` after each comparison; :meth:`drill` is what picking an
     account does.
+
+    Attributes
+    ----------
+    simulated : runs simulated (with their event logs) for the stories so far.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_demand: bool = False) -> None:
+        self.on_demand = on_demand
+        self._visible = not on_demand
+        self._stale = False  # shown a comparison whose list is not drawn yet
+        self.simulated = 0
+        self._lock = threading.RLock()
         self.comparison: Comparison | None = None
         self.book: pd.DataFrame | None = None
         self._runs: dict[tuple[str, int], Results] = {}
@@ -92,6 +127,7 @@ class StoryComparison:
         self._widget: w.Widget | None = None
 
     # ------------------------------------------------------------------ state
+    @_locked
     def show(self, comparison: Comparison, book: pd.DataFrame | None = None) -> None:
         """Offer the stories of a finished comparison (``book``: the imported book it ran on,
         whose account ids then label the accounts). Picks the first two strategies,
@@ -107,11 +143,32 @@ class StoryComparison:
             self.a.value, self.b.value = first, second
             self.replication.options = list(range(comparison.replications))
             self.replication.value = 0
-        self._runs_changed(None)
+        self._stale = True
+        if self._visible:
+            self._runs_changed(None)
+        else:
+            with self._quiet():
+                self.account.options = []
+            self.sides.children = ()
+            self.note.value = "<i>The accounts' stories are simulated when you look at them.</i>"
 
+    @property
+    def visible(self) -> bool:
+        """Whether the stories are on screen (with ``on_demand``, only then are runs done)."""
+        return self._visible
+
+    @visible.setter
+    @_locked
+    def visible(self, value: bool) -> None:
+        self._visible = bool(value) or not self.on_demand
+        if self._visible and self._stale:
+            self._runs_changed(None)
+
+    @_locked
     def forget(self) -> None:
         """Drop the comparison and its runs (the book or the inputs changed)."""
         self.comparison = None
+        self._stale = False
         self._runs.clear()
 
     def strategies(self) -> tuple[str, str]:
@@ -119,13 +176,16 @@ class StoryComparison:
         return self.a.value, self.b.value
 
     def results(self, strategy: str, replication: int | None = None) -> Results:
-        """The full run of one strategy (same scenario, book and seed as the comparison);
-        ``replication`` defaults to the one picked."""
+        """The full run of one strategy, event log included, simulated now if not yet (same
+        scenario, book and seed as the comparison, so the same figures); ``replication``
+        defaults to the one picked."""
         cmp = self._require()
         rep = int(self.replication.value if replication is None else replication)
         key = (strategy, rep)
         if key not in self._runs:
-            self._runs[key] = simulate(cmp.scenario, strategy, rep, book=self.book)
+            obj = cmp.strategy_objects.get(strategy, strategy)  # a custom strategy: itself
+            self._runs[key] = replay(Run(cmp.scenario, obj, rep, book=self.book))
+            self.simulated += 1
         return self._runs[key]
 
     def accounts(self, which: str | None = None) -> pd.DataFrame:
@@ -174,9 +234,11 @@ class StoryComparison:
     def _quiet(self) -> _Quiet:
         return _Quiet(self._observed)
 
+    @_locked
     def _runs_changed(self, _change: object) -> None:
-        if self.comparison is None or self.a.value is None:
+        if self.comparison is None or self.a.value is None or not self._visible:
             return
+        self._stale = False
         table = self.accounts()
         shown = table.head(MAX_LISTED_ACCOUNTS)
         options = [(row.label, int(row.account)) for row in shown.itertuples()]
@@ -200,6 +262,7 @@ class StoryComparison:
             self.account.value = options[0][1]
         self.drill(options[0][1])
 
+    @_locked
     def _account_changed(self, change: dict) -> None:
         if change["new"] is not None:
             self.drill(int(change["new"]))

@@ -114,6 +114,7 @@ def compare_bars(
     comparison: Comparison,
     metrics: Sequence[str] = ("logo_retention", "nrr", "revenue", "strategy_cost"),
     ncols: int = 2,
+    planned: int | None = None,
 ) -> Figure:
     """One panel per figure: each strategy's mean over replications with its 95 % CI.
 
@@ -121,6 +122,10 @@ def compare_bars(
     are the figure's label from :meth:`~simkit.experiments.compare.Comparison.table`.
     Percentages start near the lowest interval rather than at zero, so that differences of
     a few points stay visible; panels of money get ``250k`` / ``1.5M`` ticks.
+
+    ``planned`` is the number of replications a comparison still in progress will have:
+    the title then says how many of them the bars hold so far ("2 of 5 replications so
+    far"). With one replication there is no interval yet, and no error bar.
     """
     table = comparison.table(list(metrics))
     n = len(metrics)
@@ -130,7 +135,7 @@ def compare_bars(
         sub = table[table["metric"] == metric].set_index("strategy").loc[comparison.strategies]
         x = np.arange(len(sub))
         err = np.vstack([sub["mean"] - sub["ci_low"], sub["ci_high"] - sub["mean"]])
-        err = np.nan_to_num(err)
+        err = np.nan_to_num(err) if np.isfinite(err).any() else None  # one run: no interval
         ax.bar(x, sub["mean"], color=[strategy_colour(s) for s in sub.index], yerr=err, capsize=4)
         ax.set_xticks(
             x, [strategy_label(s) for s in sub.index], rotation=15, ha="right", fontsize=8
@@ -144,8 +149,10 @@ def compare_bars(
             ax.set_ylim(max(0, lo - 10), None)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
+    reps = comparison.replications
+    shown = f"{reps} of {planned} replications so far" if planned and planned > reps else ""
     fig.suptitle(
-        f"Strategies compared ({comparison.replications} replications, 95 % CI)",
+        f"Strategies compared ({shown or f'{reps} replications'}, 95 % CI)",
         x=0.01,
         ha="left",
         fontsize=12,

@@ -10,10 +10,12 @@ import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import ipywidgets as w
 import pandas as pd
 import pytest
 
 from simkit.analysis.economics import strategy_return
+from simkit.analysis.summary import run_summary
 from simkit.engine.scenario import ScenarioError
 from simkit.io.portfolio import example_path, read_csv
 from simkit.ui.dashboard import ManagerDashboard
@@ -161,10 +163,46 @@ def test_a_new_book_forgets_the_comparison():
     assert dash.comparison is None and dash.stories.comparison is None
 
 
-def test_account_stories_follow_the_run(ran):
+def test_account_stories_follow_the_run_and_replay_its_runs_when_opened(ran):
     assert ran.stories.comparison is ran.comparison
     assert ran.stories.book is ran.book
-    assert len(ran.stories.sides.children) == 2
+    assert ran.stories.simulated == 0 and ran.stories.sides.children == ()  # not yet looked at
+    ran.tabs.selected_index = 1  # the manager opens "Account stories"
+    try:
+        assert len(ran.stories.sides.children) == 2 and ran.stories.simulated == 2
+    finally:
+        ran.tabs.selected_index = 0
+    runs = ran.comparison.runs.set_index(["strategy", "replication"])
+    for strategy in ran.comparison.strategies:
+        res = ran.stories.results(strategy, 0)  # the replication shown, with its event log
+        assert res.recorded == "events" and len(res.events) > 0
+        again = run_summary(res)
+        row = runs.loc[(strategy, 0)]
+        common = [c for c in row.index if c in again.index]
+        assert len(common) > 10
+        pd.testing.assert_series_equal(
+            again[common].astype(float), row[common].astype(float), rtol=1e-9, check_names=False
+        )  # same seed, same numbers as the summary run
+
+
+def test_results_arrive_replication_by_replication_with_a_stop_button():
+    dash = make(replications=3)
+    seen: list[tuple[int, str]] = []
+    dash.whatif.on_update(lambda update, drawn: seen.append((update.shown, dash.run_info.value)))
+    dash.run()
+    assert [k for k, _ in seen] == [1, 2, 3]
+    assert seen[0][1] == "" and "Run 1 done" in seen[-1][1]  # stories offered at the end
+    assert "3 replications" in dash.view.status.value
+    buttons = [b.description for b in _descendants(dash.widget) if isinstance(b, w.Button)]
+    assert "Run comparison" in buttons and "Stop" in buttons
+    assert dash.controls.stop_button.disabled  # nothing running
+
+
+def _descendants(widget: w.Widget) -> list[w.Widget]:
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found += _descendants(child)
+    return found
 
 
 # ================================================================== the page, in Chromium
@@ -209,6 +247,23 @@ def test_compare_and_drill_down_in_the_browser(dashboard_page, artifacts):
     stories.first.wait_for()
     assert page.locator(".widget-html", has_text="Reactive:").first.is_visible()
     page.screenshot(path=str(artifacts / "dashboard-stories.png"), full_page=True)
+
+
+@pytest.mark.browser
+def test_results_stream_in_the_browser_and_stop_stops_them(dashboard_page, artifacts):
+    page = dashboard_page
+    page.locator("select[multiple]").select_option(label=["Reactive", "Customer success"])
+    assert _set_slider(page, "Replications", "End").strip() == "30"  # 60 runs: a while
+    page.get_by_role("button", name="Run comparison").click()
+    page.get_by_text("more on the way").wait_for()  # the first replications are on show
+    assert "Customer success" in page.locator(".simkit-table").first.inner_text()
+    page.screenshot(path=str(artifacts / "dashboard-streaming.png"), full_page=True)
+    page.get_by_role("button", name="Stop").click()  # heard while the runs go on
+    page.get_by_text("Stopped: showing").wait_for(timeout=20_000)
+    info = page.get_by_text("Run 1 stopped with")
+    info.wait_for()
+    assert "of 30 replications" in info.inner_text()
+    assert page.get_by_role("button", name="Stop").is_disabled()
 
 
 def upload(page, name: str, data: bytes) -> None:

@@ -1,22 +1,25 @@
-"""Tests for simkit.ui.whatif: the what-if driven from Python (the methods its Run button and
-controls call), without a browser."""
+"""Tests for simkit.ui.whatif: the what-if driven from Python (the methods its Run and Stop
+buttons and controls call), without a browser; a slow fake run shows results arriving."""
 
 from __future__ import annotations
 
 import base64
 import io
 import re
+import time
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.container import ErrorbarContainer
 
 from simkit.analysis.summary import HEADLINE
 from simkit.engine.strategies import Strategy
+from simkit.experiments.runner import Run, RunResult, run_one
 from simkit.ui.whatif import PLOT_METRICS, TABLE_METRICS, WhatIf
 from simkit.viz.tables import RETURN_LABEL
-from tests.helpers import small_scenario
+from tests.helpers import small_scenario, wait_until
 
 SMALL = small_scenario()  # ~60 accounts, one year, two managers
 
@@ -142,3 +145,100 @@ def test_progress_bar_shows_only_while_simulating(app):
     assert view.progress.layout.display == "none"
     view.step(0, 0)
     assert view.progress.layout.display == "none"
+
+
+# ------------------------------------------------------------------ results as they arrive
+SLOW = 0.15
+
+
+def slow_run(task: Run) -> RunResult:
+    """A run that takes at least SLOW seconds and says when it ended (wall clock)."""
+    time.sleep(SLOW)
+    out = run_one(task)
+    return out._replace(summary=pd.concat([out.summary, pd.Series({"ended_at": time.time()})]))
+
+
+def test_results_show_as_replications_arrive():
+    app = WhatIf(SMALL, replications=3, jobs=1)
+    app.runner.worker = slow_run
+    shown: list[tuple[float, int, bool, str, str]] = []
+    app.on_update(
+        lambda update, drawn: shown.append(
+            (time.time(), update.shown, drawn, app.view.status.value, app.view.table.value)
+        )
+    )
+    bars: list[bool] = []  # does the first chart panel have error bars?
+    app.on_update(
+        lambda *_: bars.append(
+            any(isinstance(c, ErrorbarContainer) for c in app.figure().axes[0].containers)
+        )
+    )
+    app.run()
+    assert bars == [False, True, True]  # the interval appears from the second replication on
+    ended = app.comparison.runs["ended_at"]
+    assert [k for _, k, *_ in shown] == [1, 2, 3]
+    first_at, _, drawn, status, table = shown[0]
+    assert first_at < ended.max() - SLOW  # shown a whole run before the last one ended
+    assert drawn and "1 of 3 replications (2 of 6 runs) so far" in status and "#555" in status
+    assert "Logo retention" in table and " [" not in table.split("Logo retention")[1][:200]
+    assert " [" in shown[1][4].split("Logo retention")[1][:200]  # intervals from the second
+    assert "#1b7837" in shown[-1][3] and shown[-1][2]  # the last is drawn, in green
+    assert app.controls.stop_button.disabled  # only enabled while running
+
+
+def test_the_figure_says_how_many_replications_are_in_so_far(app):
+    title = app.figure(planned=5)._suptitle.get_text()
+    assert "2 of 5 replications so far" in title
+    assert "(2 replications" in app.figure()._suptitle.get_text()
+
+
+def test_stop_button_stops_a_background_comparison_and_run_goes_on_from_there():
+    app = WhatIf(SMALL, replications=5, jobs=2, background=True)
+    app.runner.worker = slow_run
+    seen: list[int] = []
+    app.on_update(lambda update, drawn: seen.append(update.shown))
+    try:
+        app.controls.run_button.click()  # returns at once: the work is in a thread
+        assert app.running and not app.controls.stop_button.disabled
+        assert wait_until(lambda: bool(seen), 60), "no first update"
+        app.controls.stop_button.click()
+        assert app.wait(10), "Stop did not stop"
+        last = app.last
+        assert last.stopped and last.shown < 5 and app.comparison.replications == last.shown
+        assert "Stopped: showing" in app.view.status.value
+        assert app.controls.stop_button.disabled and not app.runner.pool.running
+        done = app.runner.simulated
+        assert done < 10
+        app.controls.run_button.click()
+        assert app.wait(120)
+        assert app.last.complete and app.runner.simulated == 10  # the rest, not all again
+        assert f"{10 - done} simulated, {done} remembered" in app.view.status.value
+    finally:
+        app.close()
+
+
+def test_clicks_reuse_the_same_worker_processes():
+    app = WhatIf(SMALL, replications=2, jobs=2)
+    try:
+        app.controls.run_button.click()
+        pids = app.runner.pool.pids()
+        app.controls.set(managers=3)
+        app.controls.run_button.click()
+        assert app.runner.simulated == 8 and app.comparison.scenario.team.managers == 3
+        assert app.runner.pool.starts == 1 and app.runner.pool.pids() == pids != []
+    finally:
+        app.close()
+    assert not app.runner.pool.running
+
+
+def test_a_new_run_replaces_one_still_running():
+    app = WhatIf(SMALL, replications=3, jobs=2, background=True)
+    app.runner.worker = slow_run
+    try:
+        app.update()
+        app.controls.set(managers=3)
+        app.update()  # stops the first, then starts this one
+        assert app.wait(120)
+        assert app.last.complete and app.comparison.scenario.team.managers == 3
+    finally:
+        app.close()
