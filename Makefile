@@ -9,7 +9,7 @@ PORT   ?= 8888
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_ARGS ?=
 
-.PHONY: install lab test test-fast notebooks exercises dashboard bench browser backtest lint lint-imports docs audit clean help
+.PHONY: install lab test test-fast notebooks exercises dashboard workshop bench browser backtest lint lint-imports docs audit clean help
 
 help:
 	@echo "make lab        - install and open JupyterLab at notebooks/00-start-here.ipynb"
@@ -19,6 +19,7 @@ help:
 	@echo "make notebooks  - re-execute every notebook in place (after changing simkit)"
 	@echo "make exercises  - build student and instructor versions of the exercises"
 	@echo "make dashboard  - start the manager dashboard (Voila) on 127.0.0.1"
+	@echo "make workshop   - start the workshop game server on 127.0.0.1 (simkit workshop)"
 	@echo "make bench      - run the benchmarks and write benchmarks/results.md"
 	@echo "make docs       - rerun the README's simkit commands and rewrite their output and figures"
 	@echo "make audit      - check the installed packages for known vulnerabilities (pip-audit; network)"
@@ -66,6 +67,9 @@ exercises: install
 
 dashboard: install
 	$(BIN)/simkit dashboard
+
+workshop: install
+	$(BIN)/simkit workshop
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py

@@ -13,6 +13,8 @@
     simkit sweep    GRID.toml [-o results.csv] [--scheduler tcp://...] [--jobs N] [--frontier]
     simkit frontier RUNS.csv [-o frontier.png] [--cost auto|team_cost|strategy_cost]
     simkit sensitivity [--scenario FILE] [--method morris|oat] [--quick] [--out DIR]
+    simkit workshop [--host 127.0.0.1] [--port N] [--db FILE] [--settings FILE] [--book FILE.csv]
+                    [--rounds N] [--mode simple|full]
 
 ``run``, ``compare`` and ``sweep`` take ``--seed``, ``--years``, ``--managers``,
 ``--replications`` and ``--set FIELD=VALUE`` (any scenario field), so a what-if needs no file;
@@ -27,7 +29,7 @@ in a command name) loads only Typer, not pandas, SimPy or matplotlib:
 ``tests/test_architecture.py`` checks this, ``benchmarks/bench_import.py`` times it.
 """
 
-from simkit.cli import files, runs, sensitivity, sweeps, teaching  # noqa: F401  (each registers commands)
+from simkit.cli import files, runs, sensitivity, sweeps, teaching, workshop  # noqa: F401  (each registers commands)
 from simkit.cli.common import app
 
 __all__ = ["app", "main"]

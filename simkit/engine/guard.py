@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from simkit.engine.plan import PlanStrategy
 from simkit.engine.safe_load import excerpt, shorten
 from simkit.engine.strategies import (
     BUILT_IN,
@@ -101,8 +102,9 @@ MAX_REVIEWS = 100
 CHUNK_DAYS = 30.0
 """Simulated days run between two looks at the wall clock."""
 
-TRUSTED = frozenset(BUILT_IN.values()) | {Strategy}
-"""Strategy classes whose methods are not wrapped (their values are checked when made)."""
+TRUSTED = frozenset(BUILT_IN.values()) | {Strategy, PlanStrategy}
+"""Strategy classes whose methods are not wrapped (their values are checked when made; a
+:class:`~simkit.engine.plan.PlanStrategy` answers from a plan checked when it was made)."""
 
 
 class StrategyError(ValueError):
