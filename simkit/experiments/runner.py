@@ -45,7 +45,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -62,6 +61,7 @@ from simkit.experiments.workers import (
     check_scheduler_address,
     check_terminated,
     kill_workers,
+    worker_result,
     worker_start,
 )
 
@@ -329,13 +329,8 @@ def _pool_map(
                 )
             for fut in done:
                 i, _ = running.pop(fut)
-                try:
-                    result = fut.result()  # a task's error ends the map (and kills the pool)
-                except BrokenProcessPool:
-                    raise ChildProcessError(
-                        f"{describe(tasks[i])}: a worker process died unexpectedly "
-                        "(out of memory, or killed from outside)"
-                    ) from None
+                # a task's error ends the map (and kills the pool)
+                result = worker_result(fut, describe(tasks[i]))
                 hand_out()
                 yield i, result
         finished = True

@@ -170,6 +170,18 @@ def kill_workers(pool: Any, timeout: float = 2.0) -> None:
         process.join(max(0.0, deadline - time.monotonic()))
 
 
+def worker_result(future: Future, task: str) -> Any:
+    """The result of a task run by a worker process; its own error as it is, and a
+    :class:`ChildProcessError` naming ``task`` when the worker died (out of memory, or killed
+    from outside) instead of the pool's :class:`BrokenProcessPool`."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise ChildProcessError(
+            f"{task}: a worker process died unexpectedly (out of memory, or killed from outside)"
+        ) from None
+
+
 class Terminated(BaseException):
     """SIGTERM arrived inside :func:`sigterm_unwinds`. Like KeyboardInterrupt, it is not an
     ``Exception``, so only code that means to stop on it does."""
@@ -426,13 +438,7 @@ class WorkerPool:
                     return
                 for fut in sorted(done, key=lambda f: pending[f][0]):
                     i = pending.pop(fut)[0]
-                    try:
-                        result = fut.result()
-                    except BrokenProcessPool:
-                        raise ChildProcessError(
-                            f"{describe(tasks[i])}: a worker process died unexpectedly "
-                            "(out of memory, or killed from outside)"
-                        ) from None
+                    result = worker_result(fut, describe(tasks[i]))
                     hand_out()
                     yield i, result
             finished = True

@@ -37,7 +37,6 @@ command line), :func:`voila_config`, :func:`port_free` / :func:`free_port`,
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import secrets
@@ -51,6 +50,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from simkit.io.hosts import is_local
 
 __all__ = [
     "DEFAULT_PORT",
@@ -165,20 +166,6 @@ def new_token() -> str:
     (True, True)
     """
     return secrets.token_urlsafe(32)
-
-
-def is_local(host: str) -> bool:
-    """Whether ``host`` is this machine only (a loopback address or ``localhost``).
-
-    >>> is_local("127.0.0.1"), is_local("::1"), is_local("localhost"), is_local("0.0.0.0")
-    (True, True, True, False)
-    """
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def voila_config(token: str, host: str = HOST, max_pages: int = MAX_PAGES) -> dict:

@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -70,6 +69,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from simkit.io.hosts import is_local
 from simkit.workshop.session import Workshop, WorkshopError
 from simkit.workshop.web_views import (
     figure_png_for,
@@ -106,20 +106,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",  # "no-referrer" would make form posts send Origin: null
     "X-Frame-Options": "DENY",
 }
-
-
-def is_local(host: str) -> bool:
-    """Whether ``host`` is this machine only (a loopback address or ``localhost``).
-
-    >>> is_local("127.0.0.1"), is_local("::1"), is_local("localhost"), is_local("0.0.0.0")
-    (True, True, True, False)
-    """
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def host_name(header: str) -> str:
