@@ -13,6 +13,9 @@ closes the figure so Jupyter does not show it a second time.
 >>> money_axis(ax)
 >>> ax.get_title(loc="left"), MONEY_TICKS(2_500_000, 0), MONEY_TICKS(12.5, 0)
 ('Revenue by month', '2.5M', '12.5')
+>>> _ = ax.set_ylim(12.08e6, 12.22e6); ax.figure.canvas.draw()
+>>> [t.get_text() for t in ax.get_yticklabels()][:3]  # ticks 20k apart: two decimals
+['12.08M', '12.10M', '12.12M']
 >>> figure_png(fig)[:4]
 b'\\x89PNG'
 """
@@ -20,6 +23,7 @@ b'\\x89PNG'
 from __future__ import annotations
 
 import io
+import math
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker
@@ -29,15 +33,33 @@ from matplotlib.figure import Figure
 __all__ = ["MONEY_TICKS", "figure_and_axes", "figure_png", "money_axis", "style_axes"]
 
 
-def _money_text(value: float, _position: object = None) -> str:
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:.1f}M"
-    if abs(value) >= 1e3:
-        return f"{value / 1e3:.0f}k"
-    return f"{value:g}"
+def _money_text(value: float, _position: object = None, step: float | None = None) -> str:
+    """``value`` as money text; ``step`` (the gap between ticks) asks for as many decimals as
+    it takes to tell neighbouring ticks apart (``12.15M`` next to ``12.20M``)."""
+    scale, suffix, digits = (1e6, "M", 1) if abs(value) >= 1e6 else (1e3, "k", 0)
+    if abs(value) < 1e3:
+        return f"{value:g}"
+    if step is not None and step > 0:
+        digits = max(digits, min(6, math.ceil(-math.log10(step / scale) - 1e-9)))
+    return f"{value / scale:.{digits}f}{suffix}"
 
 
-MONEY_TICKS = matplotlib.ticker.FuncFormatter(_money_text)
+class MoneyFormatter(matplotlib.ticker.Formatter):
+    """Tick labels for money axes: ``1.5M``, ``250k``, small amounts as they are (``12.5``),
+    with more decimals when the ticks are closer together than one in the last place."""
+
+    def __call__(self, value: float, pos: object = None) -> str:
+        return _money_text(value, pos)
+
+    def format_ticks(self, values: list[float]) -> list[str]:
+        """All the tick labels of an axis at once: decimals enough for their spacing."""
+        ordered = sorted(values)
+        gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False) if b > a]
+        step = min(gaps) if gaps else None
+        return [_money_text(v, None, step) for v in values]
+
+
+MONEY_TICKS = MoneyFormatter()
 """Tick labels for money axes: ``1.5M``, ``250k``, and small amounts as they are (``12.5``)."""
 
 
