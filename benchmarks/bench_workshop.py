@@ -36,10 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,84 +47,16 @@ import httpx
 from common import emit, figure, machine
 from websockets.asyncio.client import connect
 
+from simkit.ui.server import free_port
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the launcher the tests use
+from tests.workshop.server_process import WorkshopProcess  # noqa: E402
+
 TEAMS = 30
 ROUNDS = 3
 TARGET = 10.0
 READY_TIMEOUT = 60.0
 SEGMENTS = ("key", "enterprise", "mid_market", "small")
-
-ENTRY = "import sys; from simkit.cli import app; sys.argv[0] = 'simkit'; app()"
-"""How to start the CLI when the ``simkit`` script is not next to this Python."""
-
-
-# ============================================================== the server, as a process
-class Server:
-    """``simkit workshop`` as a subprocess on a fixed port and file, killed and restarted."""
-
-    def __init__(self, db: Path, port: int) -> None:
-        self.db, self.port = db, port
-        self.log = db.with_suffix(".log")
-        self.proc: subprocess.Popen | None = None
-        self.code = self.instructor_url = ""
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> float:
-        """Start it; seconds until it answers."""
-        script = Path(sys.executable).with_name("simkit")
-        cli = [str(script)] if script.is_file() else [sys.executable, "-c", ENTRY]
-        begun = time.perf_counter()
-        with open(self.log, "w") as log:
-            self.proc = subprocess.Popen(
-                [*cli, "workshop", "--port", str(self.port), "--db", str(self.db)]
-                + ["--rounds", str(ROUNDS)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            text = self.log.read_text()
-            found = re.search(r"instructor \(keep it private\): (http://\S+)", text)
-            if found and self._answers():
-                self.instructor_url = found.group(1)
-                self.code = re.search(r"join code:\s+(\S+)", text).group(1)
-                return time.perf_counter() - begun
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.kill()
-        raise SystemExit(f"simkit workshop did not start:\n{self.log.read_text()[-2000:]}")
-
-    def _answers(self) -> bool:
-        try:
-            return httpx.get(self.base + "/api/state", timeout=2, trust_env=False).is_success
-        except httpx.HTTPError:
-            return False
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 # ============================================================== the clients
 JSON = {"Accept": "application/json"}
@@ -156,7 +85,7 @@ def decisions(team: int, number: int) -> dict[str, str]:
 class Page:
     """One browser page: an HTTP client with its cookie, a websocket, a fragment to fetch."""
 
-    def __init__(self, server: Server, fragment: str) -> None:
+    def __init__(self, server: WorkshopProcess, fragment: str) -> None:
         self.server = server
         self.fragment = fragment
         self.http = httpx.AsyncClient(base_url=server.base, timeout=120, trust_env=False)
@@ -242,13 +171,13 @@ async def post(client: httpx.AsyncClient, url: str, data: dict | None = None) ->
     return r
 
 
-async def join(server: Server, number: int) -> Page:
+async def join(server: WorkshopProcess, number: int) -> Page:
     page = Page(server, "/team/fragment")
     await post(page.http, "/join", {"code": server.code, "name": f"Team {number + 1:02d}"})
     return page
 
 
-async def instructor_page(server: Server) -> InstructorPage:
+async def instructor_page(server: WorkshopProcess) -> InstructorPage:
     page = InstructorPage(server, "/instructor/fragment")
     token = server.instructor_url.split("token=", 1)[1]
     r = await page.http.get("/instructor", params={"token": token})
@@ -317,8 +246,9 @@ def describe(r: dict) -> str:
 
 
 async def run(teams_count: int, workdir: Path) -> list[dict]:
-    server = Server(workdir / "bench.db", free_port())
-    started = server.start()
+    db = workdir / "bench.db"
+    server = WorkshopProcess(db, free_port(), db.with_suffix(".log"), "--rounds", str(ROUNDS))
+    started = server.start(timeout=READY_TIMEOUT)
     print(f"server ready in {started:.2f} s")
     rounds: list[dict] = []
     teams: list[Page] = []
@@ -331,7 +261,7 @@ async def run(teams_count: int, workdir: Path) -> list[dict]:
             rounds.append(await play_round(instructor, teams, number))
             print(describe(rounds[-1]), flush=True)
         server.kill()  # SIGKILL between rounds 2 and 3; the pages reconnect by themselves
-        restarted = server.start()
+        restarted = server.start(timeout=READY_TIMEOUT)
         print(f"killed and restarted in {restarted:.2f} s", flush=True)
         await instructor.close()
         instructor = await instructor_page(server)  # a new token for every start

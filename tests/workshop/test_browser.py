@@ -30,20 +30,12 @@ chosen from them); the server's output to ``test-artifacts/workshop-server.log``
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import alive, descendants
+from tests.workshop.server_process import WorkshopProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -96,101 +88,21 @@ TOO_MUCH = {  # two managers, monthly check-ins everywhere: more hours than the 
     "small.check_ins": "monthly",
 }
 
-ENTRY = "import sys; from simkit.cli import app; sys.argv[0] = 'simkit'; app()"
-"""How to start the CLI when the ``simkit`` script is not next to this Python."""
-
-
-# ================================================================== the server, as a process
-class WorkshopServer:
-    """``simkit workshop`` on 127.0.0.1 as a subprocess on a fixed port and workshop file,
-    which the test kills (SIGKILL) and starts again; the URLs it prints each time."""
-
-    def __init__(self, db: Path, port: int, log: Path) -> None:
-        self.db, self.port, self.log = db, port, log
-        self.proc: subprocess.Popen | None = None
-        self.join_url = self.instructor_url = self.code = ""
-        self.starts = 0
-        log.write_text("")
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        """Start the server and wait until it prints its URLs and answers."""
-        script = Path(sys.executable).with_name("simkit")
-        cli = [str(script)] if script.is_file() else [sys.executable, "-c", ENTRY]
-        env = {k: v for k, v in os.environ.items() if k != "SIMKIT_WORKSHOP_TOKEN"}
-        mark = self.log.stat().st_size
-        with open(self.log, "a") as log:
-            log.write(f"--- start {self.starts + 1} ---\n")
-            log.flush()
-            self.proc = subprocess.Popen(
-                [*cli, "workshop", "--port", str(self.port), "--db", str(self.db)]
-                + ["--rounds", str(ROUNDS)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env=env,
-            )
-        self.starts += 1
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            text = self.log.read_text()[mark:]
-            found = re.search(r"instructor \(keep it private\): (http://\S+)", text)
-            if found and self._answers():
-                self.instructor_url = found.group(1)
-                self.join_url = re.search(r"trainees join at:\s+(http://\S+)", text).group(1)
-                self.code = re.search(r"join code:\s+(\S+)", text).group(1)
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.1)
-        self.kill()
-        pytest.fail(f"simkit workshop did not start:\n{self.log.read_text()[-3000:]}")
-
-    def _answers(self) -> bool:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        try:
-            with opener.open(self.base + "/api/state", timeout=2) as r:
-                return r.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
-
-    def kill(self) -> None:
-        """SIGKILL, as a power cut or a closed laptop lid would: no clean shutdown."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        """SIGTERM (a clean stop, as Ctrl-C) and check nothing the server started lives on."""
-        if self.proc is None:
-            return
-        watched = descendants(self.proc.pid)
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-        left = [p for p in watched if alive(p)]
-        for p in left:
-            os.kill(p, signal.SIGKILL)
-        assert not left, f"processes left behind by simkit workshop (now killed): {left}"
-
 
 @pytest.fixture()
-def server(tmp_path, artifacts) -> Iterator[WorkshopServer]:
+def server(tmp_path, artifacts) -> Iterator[WorkshopProcess]:
+    """``simkit workshop --rounds 2`` on 127.0.0.1, which the test kills and starts again
+    (a new instructor token at every start, as in a real room)."""
     from simkit.ui.server import free_port
 
-    srv = WorkshopServer(tmp_path / "workshop.db", free_port(), artifacts / "workshop-server.log")
+    log = artifacts / "workshop-server.log"
+    srv = WorkshopProcess(tmp_path / "workshop.db", free_port(), log, "--rounds", str(ROUNDS))
     srv.start()
     try:
         yield srv
     finally:
         srv.stop()
+        assert not srv.left_behind, f"processes left behind by simkit workshop: {srv.left_behind}"
 
 
 # ================================================================== the expected answers

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -15,10 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from simkit.cli import app
+from simkit.ui.server import free_port
 from simkit.workshop.launch import build_settings, urls
+from tests.workshop.server_process import WorkshopProcess
 
 runner = CliRunner()
-ENTRY = "import sys; from simkit.cli import app; sys.argv[0] = 'simkit'; app()"
 EXAMPLE_BOOK = Path(__file__).resolve().parents[2] / "examples" / "portfolio.csv"
 
 
@@ -74,40 +71,12 @@ def test_settings_from_options_and_urls(tmp_path):
     assert instructor == "http://127.0.0.1:8800/instructor?token=tok"
 
 
-def _start(db: Path, port: int, *extra: str) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", ENTRY, "workshop", "--db", str(db), "--port", str(port), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        env={k: v for k, v in os.environ.items() if k != "SIMKIT_WORKSHOP_TOKEN"},
-    )  # fmt: skip
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            r = httpx.get(f"http://127.0.0.1:{port}/api/state", timeout=2, trust_env=False)
-            if r.is_success:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError(proc.communicate()[1][-2000:])
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_prints_urls_resumes_and_stops_cleanly(tmp_path):
-    db, port = tmp_path / "w.db", _free_port()
-    proc = _start(db, port, "--rounds", "2")
-    try:
-        proc.send_signal(signal.SIGINT)  # Ctrl-C
-        out, err = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130, err
+    server = WorkshopProcess(tmp_path / "w.db", free_port(), tmp_path / "server.log")
+    server.start(options=("--rounds", "2"))
+    assert server.stop(signal.SIGINT) == 130, server.output()  # Ctrl-C
+    out, port = server.output(), server.port
     assert "new workshop in" in out and "2 rounds" in out
     join = [line for line in out.splitlines() if line.startswith("trainees join at:")][0]
     code = [line for line in out.splitlines() if line.startswith("join code:")][0].split()[-1]
@@ -116,16 +85,15 @@ def test_prints_urls_resumes_and_stops_cleanly(tmp_path):
     token = instructor.rsplit("token=", 1)[1]
     assert len(token) >= 40
 
-    proc = _start(db, port, "--rounds", "5")
+    server.start(options=("--rounds", "5"))
     try:
-        base = f"http://127.0.0.1:{port}"
+        base = server.base
         assert httpx.get(base + "/instructor?token=" + token, trust_env=False).status_code == 403
         assert httpx.get(base + "/api/state", trust_env=False).json()["rounds"] == 2
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        assert server.stop() == 143, server.output()
     finally:
-        proc.kill()
-    assert proc.returncode == 143, err
+        server.kill()
+    out = server.output()
     assert "resuming the workshop" in out and "--rounds not applied" in out
     assert f"join code:          {code}" in out  # the same code after a restart
 

@@ -5,12 +5,7 @@ gives the reports an uninterrupted game gives."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,50 +14,14 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from simkit.ui.server import free_port
 from simkit.workshop.game import replay
 from simkit.workshop.settings import Settings
+from tests.workshop.server_process import WorkshopProcess
 
-ENTRY = "import sys; from simkit.cli import app; sys.argv[0] = 'simkit'; app()"
 TOKEN = "restart-test-instructor-token-0123456789abcdef"
 TEAMS = 12
 JSON = {"Accept": "application/json"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """One ``simkit workshop`` process on 127.0.0.1:``port`` serving ``db``."""
-
-    def __init__(self, db: Path, port: int, *extra: str) -> None:
-        env = {**os.environ, "SIMKIT_WORKSHOP_TOKEN": TOKEN}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", ENTRY, "workshop", "--db", str(db), "--port", str(port),
-             *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            start_new_session=True, env=env,
-        )  # fmt: skip
-        self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited: {self.proc.communicate()[1][-2000:]}")
-            try:
-                if httpx.get(self.url + "/api/state", timeout=2, trust_env=False).is_success:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.kill()
-        raise AssertionError("the server did not answer within 90 s")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs (a crash, a pulled plug)."""
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.communicate(timeout=30)
 
 
 def rows(db: Path, sql: str, *args) -> list[tuple]:
@@ -91,15 +50,16 @@ def round_two(i: int) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_killed_server_resumes_with_nothing_lost(tmp_path):
-    db, port = tmp_path / "room.db", free_port()
-    server = Server(db, port, "--rounds", "3")
+    db, log = tmp_path / "room.db", tmp_path / "server.log"
+    server = WorkshopProcess(db, free_port(), log, "--rounds", "3", token=TOKEN)
+    server.start()
     teams: list[httpx.Client] = []
     try:
         code = rows(db, "SELECT value FROM meta WHERE key = 'join_code'")[0][0]
-        boss = client(server.url)
+        boss = client(server.base)
         assert boss.get(f"/instructor?token={TOKEN}").status_code == 200
         for i in range(TEAMS):
-            team = client(server.url)
+            team = client(server.base)
             r = team.post("/join", data={"code": code, "name": f"Team {i}"}, headers=JSON)
             assert r.status_code == 200, r.text
             teams.append(team)
@@ -113,15 +73,15 @@ def test_killed_server_resumes_with_nothing_lost(tmp_path):
 
         # 1. killed between rounds
         server.kill()
-        server = Server(db, port)
+        server.start(options=())  # resumed: its options are the file's
         for team in (boss, *teams):
-            team.base_url = server.url  # same address, cookies kept
-        state = httpx.get(server.url + "/api/state", trust_env=False).json()
+            team.base_url = server.base  # same address, cookies kept
+        state = httpx.get(server.base + "/api/state", trust_env=False).json()
         assert (state["phase"], state["closed"], state["teams"]) == ("between", 1, TEAMS)
         assert rows(db, "SELECT team, round, json FROM reports ORDER BY team, round") == before
         assert "Team 3" in teams[3].get("/team").text  # the team cookie still works
         cookie = f"simkit_team={teams[3].cookies['simkit_team']}"
-        ws_url = server.url.replace("http", "ws") + "/ws"
+        ws_url = server.base.replace("http", "ws") + "/ws"
         with connect(ws_url, additional_headers={"Cookie": cookie}) as ws:  # a real websocket
             assert json.loads(ws.recv(timeout=10))["phase"] == "between"
             assert boss.post("/instructor/open", headers=JSON).status_code == 200
@@ -153,9 +113,9 @@ def test_killed_server_resumes_with_nothing_lost(tmp_path):
             t.join(30)
         assert 3 <= len(acked)
         print(f"acknowledged before the kill: {len(acked)} of {TEAMS}")
-        server = Server(db, port)
+        server.start(options=())  # resumed: its options are the file's
         for team in (boss, *teams):
-            team.base_url = server.url
+            team.base_url = server.base
         stored = {
             team_id - 1: json.loads(text)
             for team_id, text in rows(db, "SELECT team, json FROM decisions WHERE round = 2")
@@ -165,7 +125,7 @@ def test_killed_server_resumes_with_nothing_lost(tmp_path):
             assert got["managers"] == int(form["managers"])
             assert got["segments"]["key"]["check_ins"] == "qbr"
             assert got["segments"]["mid_market"]["rescue"] == form["mid_market.rescue"]
-        state = httpx.get(server.url + "/api/state", trust_env=False).json()
+        state = httpx.get(server.base + "/api/state", trust_env=False).json()
         assert (state["phase"], state["round"], state["closed"]) == ("open", 2, 1)
 
         # 3. the next close: the reports of an uninterrupted game
@@ -191,9 +151,8 @@ def test_killed_server_resumes_with_nothing_lost(tmp_path):
         assert "What happened in round 2" in result
 
         # 4. SIGTERM stops it cleanly (exit 143), nothing left running
-        server.proc.send_signal(signal.SIGTERM)
-        _, err = server.proc.communicate(timeout=30)
-        assert server.proc.returncode == 143, err[-3000:]
+        assert server.stop() == 143, server.output()[-3000:]
+        assert not server.left_behind
     finally:
         for team in teams:
             team.close()
