@@ -193,9 +193,12 @@ _TERMINATED = threading.Event()
 def _raise_terminated(_signum: int, frame: FrameType | None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: let the unwinding finish
     _TERMINATED.set()
-    if frame is not None and frame.f_globals.get("__name__") == "logging":
-        # logging's fork hooks (a worker starting) swallow exceptions with an "Exception
-        # ignored" traceback on stderr; the waiting loops see the flag (check_terminated)
+    if frame is not None and (
+        frame.f_code.co_name == "__del__" or frame.f_globals.get("__name__") == "logging"
+    ):
+        # Finalizers and logging's fork hooks (a worker starting) swallow exceptions with an
+        # "Exception ignored" traceback on stderr; the waiting loops see the flag instead
+        # (check_terminated)
         return
     raise Terminated
 
